@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# setup.sh - a fresh Debian 12 machine to a result: install packages, build, run the main job.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/install-deps.sh
+ci/build.sh release
+exec ci/main-job.sh

@@ -1,0 +1,134 @@
+/* case_lib.c - helpers for conformance cases: diagnostics, running programs, VMs, requirements. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conform.h"
+#include "execute.h"
+#include "runner.h"
+
+static void diag_append(struct case_ctx *c, const char *line)
+{
+	size_t n = strlen(line) + 3;
+
+	if (c->diag_len + n + 1 > c->diag_cap) {
+		size_t cap = (c->diag_cap ? c->diag_cap * 2 : 1024) + n;
+		char *d = realloc(c->diag, cap);
+
+		if (!d)
+			return;
+		c->diag = d;
+		c->diag_cap = cap;
+	}
+	c->diag_len += (size_t)sprintf(c->diag + c->diag_len, "# %s\n", line);
+}
+
+void case_diag(struct case_ctx *c, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	diag_append(c, line);
+}
+
+int case_fail(struct case_ctx *c, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	diag_append(c, line);
+	c->failed = true;
+	return CASE_FAIL;
+}
+
+int case_skip(struct case_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->skip_reason, sizeof(c->skip_reason), fmt, ap);
+	va_end(ap);
+	return CASE_SKIP;
+}
+
+int case_finish(struct case_ctx *c, int ret)
+{
+	if (ret == CASE_SKIP && !c->failed)
+		return CASE_SKIP;
+	return c->failed || ret == CASE_FAIL ? CASE_FAIL : CASE_PASS;
+}
+
+/* Mismatches of a run become this case's failure diagnostics. */
+static int report(struct case_ctx *c, const struct run_result *r)
+{
+	for (unsigned i = 0; i < r->v.n; i++) {
+		const struct mismatch *m = &r->v.m[i];
+
+		case_fail(c, "op %d (line %u): %s: expected %s, got %s [%s]", m->step, m->line,
+			  m->field, m->expected, m->observed, m->signature);
+	}
+	if (r->mismatches > r->v.n)
+		case_fail(c, "... and %u more mismatches", r->mismatches - r->v.n);
+	return (int)r->mismatches;
+}
+
+int case_run(struct case_ctx *c, const struct program *p)
+{
+	static struct run_result r;
+	int st = run_program(p, c->facts, NULL, 2000, &r);
+
+	if (st != EXIT_OK && st != EXIT_MISMATCH) {
+		case_fail(c, "cannot run program: %s", kvm_last_error());
+		return -1;
+	}
+	return report(c, &r);
+}
+
+int case_run_on(struct case_ctx *c, struct vm *vm, const struct program *p, bool setup_done)
+{
+	static struct run_result r;
+	struct exec_opts o = { .timeout_ms = 2000, .setup_done = setup_done };
+
+	run_program_on(vm, p, c->facts, &o, &r);
+	return report(c, &r);
+}
+
+int case_run_text(struct case_ctx *c, const char *text)
+{
+	static struct program p;
+	struct parse_error err;
+
+	if (program_parse(text, "<case>", &p, &err)) {
+		case_fail(c, "program line %u column %u: %s", err.line, err.column, err.msg);
+		return -1;
+	}
+	return case_run(c, &p);
+}
+
+bool case_vm(struct case_ctx *c, struct vm *vm, int nvcpus)
+{
+	if (vm_create(vm, c->sys, nvcpus) == 0)
+		return true;
+	case_fail(c, "cannot create a VM: %s", kvm_last_error());
+	return false;
+}
+
+const char *case_requirement_unmet(const struct kernel_facts *f, const char *req)
+{
+	if (!req || !*req)
+		return NULL;
+	if (strstr(req, "force-emulation") && !f->force_emulation_prefix)
+		return "kvm.force_emulation_prefix=0: the guest cannot reach KVM's emulator path";
+	if (strstr(req, "wrmsrns") && !f->has_wrmsrns)
+		return "WRMSRNS is not in the guest CPUID (CPUID.(7,1):EAX[19])";
+	if (strstr(req, "no-ignore-msrs") && f->ignore_msrs)
+		return "kvm.ignore_msrs=Y: unknown MSRs succeed silently and never exit";
+	return NULL;
+}

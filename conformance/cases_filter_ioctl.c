@@ -1,0 +1,135 @@
+/* cases_filter_ioctl.c - KVM_X86_SET_MSR_FILTER validation loops the program format cannot say (§3). */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "conform.h"
+#include "filter.h"
+#include "program_build.h"
+
+#define MSR_EFER 0xc0000080u
+
+/* A VM with "deny guest reads of EFER" installed, and a program that shows it is in force. */
+static bool deny_efer_vm(struct case_ctx *c, struct vm *vm, struct program *p)
+{
+	pb_init(p, 1, REASON_FILTER);
+	pb_range(pb_filter(p, 0, 0), RANGE_READ, MSR_EFER, 1, 0);
+	p->setup_filter = 0;
+	pb_rdmsr(p, MSR_EFER)->g.reply_data = 0x1234;
+	pb_rdmsr(p, 0xc0000081); /* STAR: still allowed */
+	if (!case_vm(c, vm, 1))
+		return false;
+	if (vm_enable_cap_fd(vm->fd, 0, REASON_FILTER) || filter_install(vm->fd, &p->filters[0])) {
+		case_fail(c, "installing a valid filter failed: %s", strerror(errno));
+		vm_destroy(vm);
+		return false;
+	}
+	return true;
+}
+
+static void expect_einval(struct case_ctx *c, int fd, const struct prog_filter *f, const char *what,
+			  unsigned bit)
+{
+	int r = filter_install(fd, f);
+
+	CASE_EXPECT(c, r == -1 && errno == EINVAL, "%s bit %u: ret %d errno %d, want -1 EINVAL",
+		    what, bit, r, r ? errno : 0);
+}
+
+/* Filter flags outside DEFAULT_DENY (bits 1..31): EINVAL, and the old filter stays. */
+static int bad_filter_flags(struct case_ctx *c)
+{
+	static struct program p;
+	struct prog_filter bad;
+	struct vm vm;
+
+	if (!deny_efer_vm(c, &vm, &p))
+		return CASE_FAIL;
+	for (unsigned bit = 1; bit < 32; bit++) {
+		bad = p.filters[0];
+		bad.flags = 1u << bit;
+		expect_einval(c, vm.fd, &bad, "filter flags", bit);
+	}
+	case_run_on(c, &vm, &p, true);
+	vm_destroy(&vm);
+	return CASE_PASS;
+}
+
+/* Range flags 0 and each of bits 2..31 (on a non-empty range): EINVAL, old filter stays. */
+static int bad_range_flags(struct case_ctx *c)
+{
+	static struct program p;
+	struct prog_filter bad;
+	struct vm vm;
+
+	if (!deny_efer_vm(c, &vm, &p))
+		return CASE_FAIL;
+	bad = p.filters[0];
+	bad.ranges[0].flags = 0;
+	expect_einval(c, vm.fd, &bad, "range flags zero,", 0);
+	for (unsigned bit = 2; bit < 32; bit++) {
+		bad = p.filters[0];
+		bad.ranges[0].flags = RANGE_READ | (1u << bit);
+		expect_einval(c, vm.fd, &bad, "range flags", bit);
+	}
+	case_run_on(c, &vm, &p, true);
+	vm_destroy(&vm);
+	return CASE_PASS;
+}
+
+/* A bad range after good ones, in any of the 16 slots, refuses the whole filter. */
+static int bad_range_in_any_slot(struct case_ctx *c)
+{
+	static struct program p;
+	struct prog_filter bad;
+	struct vm vm;
+
+	if (!deny_efer_vm(c, &vm, &p))
+		return CASE_FAIL;
+	for (unsigned slot = 0; slot < PROG_MAX_RANGES; slot++) {
+		memset(&bad, 0, sizeof(bad));
+		for (unsigned k = 0; k <= slot; k++)
+			pb_range(&bad, RANGE_READ | RANGE_WRITE, 0x10 + k * 64, 64, ~0ull);
+		bad.ranges[slot].nmsrs = 12289;
+		expect_einval(c, vm.fd, &bad, "oversized range in slot", slot);
+	}
+	case_run_on(c, &vm, &p, true);
+	vm_destroy(&vm);
+	return CASE_PASS;
+}
+
+/* The filter ioctl is a VM ioctl: on a vCPU fd or /dev/kvm it is EINVAL, even when valid. */
+static int wrong_fds(struct case_ctx *c)
+{
+	static struct program p;
+	struct vm vm;
+	int r;
+
+	if (!deny_efer_vm(c, &vm, &p))
+		return CASE_FAIL;
+	r = filter_install(vm.vcpu[0].fd, NULL);
+	CASE_EXPECT(c, r == -1 && errno == EINVAL, "vCPU fd: ret %d errno %d", r, r ? errno : 0);
+	r = filter_install(c->sys->fd, NULL);
+	CASE_EXPECT(c, r == -1 && errno == EINVAL, "/dev/kvm: ret %d errno %d", r, r ? errno : 0);
+	/* neither cleared the VM's filter */
+	case_run_on(c, &vm, &p, true);
+	vm_destroy(&vm);
+	return CASE_PASS;
+}
+
+const struct conform_case filter_ioctl_cases[] = {
+	{ "filter_ioctl.bad_filter_flags", "3",
+	  "each filter flag bit 1..31 is EINVAL and leaves the old filter in force",
+	  bad_filter_flags, NULL },
+	{ "filter_ioctl.bad_range_flags", "3",
+	  "range flags 0 and each bit 2..31 are EINVAL and leave the old filter in force",
+	  bad_range_flags, NULL },
+	{ "filter_ioctl.bad_range_in_any_slot", "3",
+	  "an oversized range in any of the 16 slots refuses the whole filter",
+	  bad_range_in_any_slot, NULL },
+	{ "filter_ioctl.wrong_fds", "3",
+	  "KVM_X86_SET_MSR_FILTER on a vCPU fd or /dev/kvm is EINVAL and changes nothing",
+	  wrong_fds, NULL },
+	{ 0 },
+};

@@ -1,0 +1,352 @@
+/* conform.c - `msrexit conform`: selects cases, runs each in its own process, prints KTAP and JUnit. */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conform.h"
+#include "facts_probe.h"
+#include "health.h"
+#include "junit.h"
+
+#define MAX_CASES 512
+#define MAX_GLOBS 16
+#define CASE_TIMEOUT_S 60
+
+static const char conform_usage[] =
+    "usage: msrexit conform [--list] [-t GLOB]... [--junit FILE]\n\n"
+    "Runs the named conformance cases against this machine's /dev/kvm and prints\n"
+    "KTAP version 1. Each case checks one rule of SPEC.md; a case that cannot run\n"
+    "here is a SKIP that says why.\n\n"
+    "  --list        print each case with its SPEC.md section and description\n"
+    "  -t GLOB       run only cases whose name matches GLOB (repeatable)\n"
+    "  --junit FILE  also write JUnit XML to FILE\n\n"
+    "exit status: 0 nothing failed (skips allowed), 1 a case failed, 2 usage or\n"
+    "environment error, 4 /dev/kvm or the capability is absent\n";
+
+struct opts {
+	bool list;
+	const char *junit;
+	const char *globs[MAX_GLOBS];
+	int nglobs;
+};
+
+/* Program cases carry their metadata in comments: "# spec: N", "# requires: X", description. */
+struct program_meta {
+	char name[128], spec[32], desc[256], requires[128];
+};
+
+static struct program_meta metas[MAX_CASES];
+static const char *program_requires[MAX_CASES];
+
+static void meta_field(const char *line, size_t len, char *out, size_t size)
+{
+	while (len && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	snprintf(out, size, "%.*s", (int)len, line);
+}
+
+static void parse_meta(const struct conform_program *cp, struct program_meta *m)
+{
+	const char *s = cp->text;
+	const char *slash = strchr(cp->path, '/');
+
+	snprintf(m->name, sizeof(m->name), "%.*s.%s", (int)(slash ? slash - cp->path : 0), cp->path,
+		 slash ? slash + 1 : cp->path);
+	m->name[strlen(m->name) - 4] = 0; /* ".msr" */
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+
+		if (*s == '#') {
+			const char *l = s + 1;
+			size_t ll = len - 1;
+
+			while (ll && *l == ' ') {
+				l++;
+				ll--;
+			}
+			if (ll > 5 && !strncmp(l, "spec:", 5))
+				meta_field(l + 5, ll - 5, m->spec, sizeof(m->spec));
+			else if (ll > 9 && !strncmp(l, "requires:", 9))
+				meta_field(l + 9, ll - 9, m->requires, sizeof(m->requires));
+			else if (!m->desc[0])
+				meta_field(l, ll, m->desc, sizeof(m->desc));
+		}
+		s += len + (s[len] == '\n');
+	}
+}
+
+static int program_case_fn(struct case_ctx *c);
+static const struct conform_program *current_program;
+static const char *current_requires;
+
+static int collect(struct conform_case *cases)
+{
+	const struct conform_case *groups[] = { capability_cases, filter_ioctl_cases,
+						host_cases,	  matrix_cases,
+						vcpu_cases,	  lifecycle_cases };
+	int n = 0;
+
+	for (unsigned i = 0; i < conform_programs_len && n < MAX_CASES; i++, n++) {
+		parse_meta(&conform_programs[i], &metas[n]);
+		program_requires[n] = metas[n].requires;
+		cases[n] = (struct conform_case){ metas[n].name, metas[n].spec, metas[n].desc, NULL,
+						  conform_programs[i].text };
+	}
+	for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (const struct conform_case *cc = groups[g]; cc->name && n < MAX_CASES; cc++)
+			cases[n++] = *cc;
+	return n;
+}
+
+static bool selected(const struct opts *o, const char *name)
+{
+	if (!o->nglobs)
+		return true;
+	for (int i = 0; i < o->nglobs; i++)
+		if (!fnmatch(o->globs[i], name, 0))
+			return true;
+	return false;
+}
+
+static int program_case_fn(struct case_ctx *c)
+{
+	const char *why = case_requirement_unmet(c->facts, current_requires);
+
+	if (why)
+		return case_skip(c, "%s", why);
+	case_run_text(c, current_program->text);
+	return CASE_PASS;
+}
+
+/* Child side: run the case, send "result\nskip reason\ndiag..." up the pipe. */
+static void run_child(const struct conform_case *cc, int idx, const struct kernel_facts *f, int fd)
+{
+	struct case_ctx c = { .facts = f, .sys = kvm_sys_get(NULL) };
+	int r;
+	FILE *out;
+
+	current_requires = program_requires[idx];
+	current_program = cc->fn ? NULL : &conform_programs[idx];
+	r = case_finish(&c, cc->fn ? cc->fn(&c) : program_case_fn(&c));
+	out = fdopen(fd, "w");
+	if (!out)
+		_exit(3);
+	fprintf(out, "%d\n%s\n%s", r, c.skip_reason, c.diag ? c.diag : "");
+	fclose(out);
+	_exit(0);
+}
+
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2) {
+			char *b = realloc(buf, cap *= 2);
+
+			if (!b)
+				break;
+			buf = b;
+		}
+	}
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void parse_child(const char *buf, struct case_outcome *oc)
+{
+	const char *nl1 = strchr(buf, '\n');
+	const char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+
+	oc->result = atoi(buf);
+	if (nl1 && nl2) {
+		snprintf(oc->skip, sizeof(oc->skip), "%.*s", (int)(nl2 - nl1 - 1), nl1 + 1);
+		oc->diag = strdup(nl2 + 1);
+	}
+}
+
+/* Runs one case in a child process, so a crash or a hang is that case's failure only. */
+static void run_case(const struct conform_case *cc, int idx, const struct kernel_facts *f,
+		     struct case_outcome *oc)
+{
+	int pfd[2], status = 0;
+	double t0 = now();
+	char *buf;
+	pid_t pid;
+
+	memset(oc, 0, sizeof(*oc));
+	oc->result = CASE_FAIL;
+	fflush(stdout);
+	if (pipe(pfd) || (pid = fork()) < 0) {
+		oc->diag = strdup("# cannot start the case: pipe/fork failed\n");
+		return;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		alarm(CASE_TIMEOUT_S);
+		run_child(cc, idx, f, pfd[1]);
+	}
+	close(pfd[1]);
+	buf = read_all(pfd[0]);
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	oc->secs = now() - t0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf && *buf) {
+		parse_child(buf, oc);
+	} else {
+		char msg[160];
+
+		if (WIFSIGNALED(status))
+			snprintf(msg, sizeof(msg), "# the case died with signal %d%s\n",
+				 WTERMSIG(status),
+				 WTERMSIG(status) == SIGALRM ? " (timed out after 60 s)" : "");
+		else
+			snprintf(msg, sizeof(msg), "# the case exited with status %d\n",
+				 WEXITSTATUS(status));
+		oc->diag = strdup(msg);
+	}
+	free(buf);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			o->list = true;
+			break;
+		case 'J':
+			o->junit = optarg;
+			break;
+		case 't':
+			if (o->nglobs == MAX_GLOBS) {
+				fprintf(stderr, "msrexit conform: at most %d -t options\n",
+					MAX_GLOBS);
+				return -1;
+			}
+			o->globs[o->nglobs++] = optarg;
+			break;
+		case 'h':
+			fputs(conform_usage, stdout);
+			exit(0);
+		default:
+			fputs(conform_usage, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "msrexit conform: unexpected argument '%s'\n\n%s", argv[optind],
+			conform_usage);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_list(const struct conform_case *cases, int n, const struct opts *o)
+{
+	for (int i = 0; i < n; i++)
+		if (selected(o, cases[i].name))
+			printf("%-48s §%-6s %s\n", cases[i].name, cases[i].spec, cases[i].desc);
+}
+
+static void print_result(int num, const struct conform_case *cc, const struct case_outcome *oc)
+{
+	if (oc->diag && *oc->diag)
+		fputs(oc->diag, stdout);
+	if (oc->result == CASE_SKIP)
+		printf("ok %d %s # SKIP %s\n", num, cc->name, oc->skip);
+	else
+		printf("%s %d %s\n", oc->result == CASE_PASS ? "ok" : "not ok", num, cc->name);
+	fflush(stdout);
+}
+
+int conform_main(int argc, char **argv)
+{
+	static struct conform_case cases[MAX_CASES];
+	static struct case_outcome outcomes[MAX_CASES];
+	int sel[MAX_CASES], n, nsel = 0, counts[3] = { 0 }, st;
+	const struct kernel_facts *f;
+	struct opts o = { 0 };
+	struct health h;
+	double t0 = now();
+
+	if (parse_opts(argc, argv, &o))
+		return EXIT_BAD_INPUT;
+	n = collect(cases);
+	for (int i = 0; i < n; i++)
+		if (selected(&o, cases[i].name))
+			sel[nsel++] = i;
+	if (o.list) {
+		print_list(cases, n, &o);
+		return 0;
+	}
+	if (!nsel) {
+		fprintf(stderr, "msrexit conform: no case matches the -t patterns\n");
+		return EXIT_BAD_INPUT;
+	}
+	f = facts_get(&st);
+	if (!f) {
+		printf("KTAP version 1\n1..0 # SKIP %s\n", kvm_last_error());
+		return st;
+	}
+	printf("KTAP version 1\n# msrexit conform: kernel %u.%u, ignore_msrs=%s, "
+	       "force_emulation_prefix=%d, %u-bit canonical addresses\n1..%d\n",
+	       f->kver_major, f->kver_minor, f->ignore_msrs ? "Y" : "N", f->force_emulation_prefix,
+	       f->va_bits, nsel);
+	health_begin(&h);
+	for (int k = 0; k < nsel; k++) {
+		struct case_outcome *oc = &outcomes[k];
+		char report[512];
+
+		run_case(&cases[sel[k]], sel[k], f, oc);
+		if (health_check(&h, report, sizeof(report))) {
+			size_t len = oc->diag ? strlen(oc->diag) : 0;
+			char *d = realloc(oc->diag, len + strlen(report) + 32);
+
+			if (d) {
+				sprintf(d + len, "# kernel health: %s\n", report);
+				oc->diag = d;
+			}
+			oc->result = CASE_FAIL;
+		}
+		counts[oc->result]++;
+		print_result(k + 1, &cases[sel[k]], oc);
+	}
+	health_end(&h);
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n", counts[CASE_PASS],
+	       counts[CASE_FAIL], counts[CASE_SKIP]);
+	printf("# %d passed, %d failed, %d skipped in %.2f s\n", counts[CASE_PASS],
+	       counts[CASE_FAIL], counts[CASE_SKIP], now() - t0);
+	if (o.junit && junit_write(o.junit, cases, sel, nsel, outcomes, now() - t0))
+		return EXIT_BAD_INPUT;
+	return counts[CASE_FAIL] ? EXIT_MISMATCH : EXIT_OK;
+}

@@ -1,0 +1,95 @@
+/* conform.h - the conformance suite: named cases (programs and C), their context and helpers. */
+#ifndef MSREXIT_CONFORM_H
+#define MSREXIT_CONFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "facts.h"
+#include "kvm.h"
+#include "program.h"
+#include "vm.h"
+
+enum case_result {
+	CASE_PASS,
+	CASE_FAIL,
+	CASE_SKIP,
+};
+
+struct case_ctx {
+	const struct kernel_facts *facts;
+	struct kvm_sys *sys;
+	bool failed;
+	char skip_reason[256];
+	char *diag; /* "# " lines, appended by case_diag */
+	size_t diag_len, diag_cap;
+};
+
+struct conform_case {
+	const char *name; /* topic.name */
+	const char *spec; /* SPEC.md section(s), e.g. "3" */
+	const char *desc; /* one line */
+	int (*fn)(struct case_ctx *c);
+	const char *program; /* text of a program case (fn == NULL) */
+};
+
+/* The program cases, embedded at build time from conformance/<topic>/<name>.msr. */
+struct conform_program {
+	const char *path; /* <topic>/<name>.msr */
+	const char *text;
+};
+extern const struct conform_program conform_programs[];
+extern const unsigned conform_programs_len;
+
+/* C cases, one array per topic file; each ends with a zeroed entry. */
+extern const struct conform_case capability_cases[];
+extern const struct conform_case filter_ioctl_cases[];
+extern const struct conform_case host_cases[];
+extern const struct conform_case matrix_cases[];
+extern const struct conform_case vcpu_cases[];
+extern const struct conform_case lifecycle_cases[];
+
+/* A "# " diagnostic line for this case (KTAP and JUnit show them). */
+void case_diag(struct case_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Marks the case failed with a diagnostic; returns CASE_FAIL. */
+int case_fail(struct case_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Marks the case skipped with its reason; returns CASE_SKIP. */
+int case_skip(struct case_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Check with the values printed: records a failure and goes on. */
+#define CASE_EXPECT(c, cond, fmt, ...)                                                             \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			case_fail(c, "%s:%d: %s: " fmt, __FILE__, __LINE__, #cond, ##__VA_ARGS__); \
+	} while (0)
+
+/*
+ * Runs a program (struct or text) against the oracle; mismatches become
+ * diagnostics and fail the case. Returns the number of mismatches, or -1 if
+ * it could not run (the case is failed then too).
+ */
+int case_run(struct case_ctx *c, const struct program *p);
+int case_run_text(struct case_ctx *c, const char *text);
+/* On a VM the case made; setup_done: the case applied the program's mask/filter itself. */
+int case_run_on(struct case_ctx *c, struct vm *vm, const struct program *p, bool setup_done);
+
+/* A VM for C cases; NULL (case failed, diagnostic written) if it cannot be made. */
+bool case_vm(struct case_ctx *c, struct vm *vm, int nvcpus);
+
+/* Skip reasons from the platform, shared by program `# requires:` lines and C cases. */
+const char *case_requirement_unmet(const struct kernel_facts *f, const char *requires);
+
+/* What one case came to, as the runner reports it. */
+struct case_outcome {
+	int result; /* enum case_result */
+	char skip[256];
+	char *diag; /* "# " lines */
+	double secs;
+};
+
+/* Case result for the runner: the ctx state after the case function. */
+int case_finish(struct case_ctx *c, int ret);
+
+int conform_main(int argc, char **argv);
+
+#endif

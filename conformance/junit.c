@@ -1,0 +1,85 @@
+/* junit.c - JUnit XML for the conformance results, as CI systems read it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "junit.h"
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+static void write_case(FILE *f, const struct conform_case *cc, const struct case_outcome *oc)
+{
+	const char *dot = strchr(cc->name, '.');
+
+	fprintf(f, "    <testcase classname=\"msrexit.%.*s\" name=\"",
+		dot ? (int)(dot - cc->name) : 0, cc->name);
+	xml_text(f, cc->name);
+	fprintf(f, "\" time=\"%.3f\">\n", oc->secs);
+	if (oc->result == CASE_SKIP) {
+		fputs("      <skipped message=\"", f);
+		xml_text(f, oc->skip);
+		fputs("\"/>\n", f);
+	} else if (oc->result == CASE_FAIL) {
+		fputs("      <failure message=\"", f);
+		xml_text(f, cc->desc);
+		fputs("\">", f);
+		xml_text(f, oc->diag);
+		fputs("</failure>\n", f);
+	}
+	if (oc->diag && *oc->diag && oc->result != CASE_FAIL) {
+		fputs("      <system-out>", f);
+		xml_text(f, oc->diag);
+		fputs("</system-out>\n", f);
+	}
+	fputs("    </testcase>\n", f);
+}
+
+int junit_write(const char *path, const struct conform_case *cases, const int *sel, int nsel,
+		const struct case_outcome *outcomes, double secs)
+{
+	int fails = 0, skips = 0;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "msrexit conform: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (int k = 0; k < nsel; k++) {
+		fails += outcomes[k].result == CASE_FAIL;
+		skips += outcomes[k].result == CASE_SKIP;
+	}
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+		"  <testsuite name=\"msrexit-conform\" tests=\"%d\" failures=\"%d\" "
+		"errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
+		nsel, fails, skips, secs);
+	for (int k = 0; k < nsel; k++)
+		write_case(f, &cases[sel[k]], &outcomes[k]);
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	if (fclose(f)) {
+		fprintf(stderr, "msrexit conform: writing %s failed: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,165 @@
+/* stub.c - the guest: an interpreter of RDMSR/WRMSR operations the host writes into its mailbox. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stub_abi.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The frame isr_common builds: saved registers, then what the CPU pushed. */
+struct exc_frame {
+	uint64_t rcx, rdx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void stub_main(struct stub_mailbox *mb);
+uint64_t stub_exception(struct exc_frame *f);
+void stub_enter(uint64_t target, uint64_t to_cpl3, uint64_t *saved_rsp, const uint64_t regs[3],
+		uint64_t user_rsp);
+
+/*
+ * stub_enter loads RCX/RAX/RDX and jumps to an instruction site, at CPL0
+ * directly or at CPL3 through IRETQ (INT n is not usable on every backend).
+ * It "returns" only through stub_resume, from the exception handler.
+ */
+asm(".text\n"
+    ".global stub_enter\n"
+    "stub_enter:\n"
+    "	push %rbx\n	push %rbp\n	push %r12\n	push %r13\n	push %r14\n	push %r15\n"
+    "	mov %rsp, (%rdx)\n"
+    "	mov %rdi, %r9\n"
+    "	mov %rcx, %r10\n"
+    "	test %rsi, %rsi\n"
+    "	jnz 1f\n"
+    "	mov 0(%r10), %rcx\n	mov 8(%r10), %rax\n	mov 16(%r10), %rdx\n"
+    "	jmp *%r9\n"
+    "1:	pushq $(" STR(
+	SEL_USER_DS) " | 3)\n"
+		     "	push %r8\n"
+		     "	pushq $2\n"
+		     "	pushq $(" STR(
+			 SEL_USER_CS) " | 3)\n"
+				      "	push %r9\n"
+				      "	mov 0(%r10), %rcx\n	mov 8(%r10), %rax\n	mov 16(%r10), %rdx\n"
+				      "	iretq\n"
+				      ".global stub_resume\n"
+				      "stub_resume:\n"
+				      "	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n	pop %rbp\n	pop %rbx\n"
+				      "	ret\n");
+
+/*
+ * The instruction sites. Each is followed by a UD2 landing pad: execution
+ * that continues after a successful access raises #UD where it landed, so
+ * the RIP is exact even if a kernel skipped the wrong number of bytes. (INT3
+ * would be cheaper, but some backends cannot run INT n: SPEC.md section 9.)
+ */
+#define SITE(name, insn) \
+	".global " #name "\n" #name ":\n	" insn "\n	.rept 15\n	ud2\n	.endr\n"
+asm(".text\n"
+    ".balign 64\n" SITE(site_rdmsr_cpl0, "rdmsr") ".balign 64\n" SITE(
+	site_wrmsr_cpl0, "wrmsr") ".balign 64\n" SITE(site_rdmsr_cpl3,
+						      "rdmsr") ".balign 64\n" SITE(site_wrmsr_cpl3,
+										   "wrmsr"));
+
+/* Exception entry points: push a dummy error code where the CPU pushes none. */
+#define ISR_NOERR(n) \
+	".global isr" #n "\nisr" #n ":\n	pushq $0\n	pushq $" #n "\n	jmp isr_common\n"
+#define ISR_ERR(n) ".global isr" #n "\nisr" #n ":\n	pushq $" #n "\n	jmp isr_common\n"
+asm(".text\n" ISR_NOERR(0) ISR_NOERR(1) ISR_NOERR(2) ISR_NOERR(3) ISR_NOERR(4) ISR_NOERR(5)
+	ISR_NOERR(6) ISR_NOERR(7) ISR_ERR(8) ISR_NOERR(9) ISR_ERR(10) ISR_ERR(11) ISR_ERR(12)
+	    ISR_ERR(13) ISR_ERR(14) ISR_NOERR(15) ISR_NOERR(16) ISR_ERR(17) ISR_NOERR(18)
+		ISR_NOERR(19) ISR_NOERR(20) ISR_ERR(21) ISR_NOERR(22) ISR_NOERR(23) ISR_NOERR(24)
+		    ISR_NOERR(25) ISR_NOERR(26) ISR_NOERR(27) ISR_NOERR(28) ISR_ERR(29) ISR_ERR(30)
+			ISR_NOERR(31) "isr_common:\n"
+				      "	push %rax\n	push %rdx\n	push %rcx\n"
+				      "	mov %rsp, %rdi\n"
+				      "	and $-16, %rsp\n"
+				      "	call stub_exception\n"
+				      "	mov %rax, %rsp\n"
+				      "	jmp stub_resume\n");
+
+extern char site_rdmsr_cpl0[], site_wrmsr_cpl0[], site_rdmsr_cpl3[], site_wrmsr_cpl3[];
+extern char isr0[], isr1[], isr2[], isr3[], isr4[], isr5[], isr6[], isr7[], isr8[], isr9[], isr10[],
+    isr11[], isr12[], isr13[], isr14[], isr15[], isr16[], isr17[], isr18[], isr19[], isr20[],
+    isr21[], isr22[], isr23[], isr24[], isr25[], isr26[], isr27[], isr28[], isr29[], isr30[],
+    isr31[];
+
+#define A(sym) ((uint64_t)(uintptr_t)(sym))
+
+__attribute__((section(".header"), used)) const struct stub_header stub_header = {
+	.magic = STUB_MAGIC,
+	.abi_version = STUB_ABI_VERSION,
+	.entry = A(stub_main),
+	.isr = { A(isr0),  A(isr1),  A(isr2),  A(isr3),	 A(isr4),  A(isr5),  A(isr6),  A(isr7),
+		 A(isr8),  A(isr9),  A(isr10), A(isr11), A(isr12), A(isr13), A(isr14), A(isr15),
+		 A(isr16), A(isr17), A(isr18), A(isr19), A(isr20), A(isr21), A(isr22), A(isr23),
+		 A(isr24), A(isr25), A(isr26), A(isr27), A(isr28), A(isr29), A(isr30), A(isr31) },
+	.insn = { { A(site_rdmsr_cpl0), A(site_rdmsr_cpl3) },
+		  { A(site_wrmsr_cpl0), A(site_wrmsr_cpl3) } },
+};
+
+static inline void outl(uint16_t port, uint32_t val)
+{
+	asm volatile("outl %0, %1" : : "a"(val), "Nd"(port) : "memory");
+}
+
+static struct stub_mailbox *mailbox_of(const void *stack_addr)
+{
+	return (struct stub_mailbox *)((uintptr_t)stack_addr & ~(uintptr_t)(VCPU_AREA_SIZE - 1));
+}
+
+/* An exception outside an operation is a harness or kernel bug: tell the host, never resume. */
+static void __attribute__((noreturn)) stub_panic(uint32_t vector)
+{
+	for (;;) {
+		outl(PORT_PANIC, vector);
+		asm volatile("hlt");
+	}
+}
+
+uint64_t stub_exception(struct exc_frame *f)
+{
+	struct stub_mailbox *mb = mailbox_of(f);
+	struct stub_result *r;
+
+	if (!mb->in_op || mb->cur >= STUB_MAX_OPS)
+		stub_panic((uint32_t)f->vector);
+	r = &mb->res[mb->cur];
+	r->rax = f->rax;
+	r->rdx = f->rdx;
+	r->rcx = f->rcx;
+	r->rip = f->rip;
+	r->error_code = f->error_code;
+	r->vector = (uint32_t)f->vector;
+	r->done = 1;
+	mb->in_op = 0;
+	return mb->saved_rsp;
+}
+
+static void run_op(struct stub_mailbox *mb, uint32_t i)
+{
+	const struct stub_op *op = &mb->ops[i];
+	uint64_t regs[3] = { op->rcx, op->rax, op->rdx };
+	int cpl3 = op->cpl == 3;
+
+	mb->res[i].done = 0;
+	mb->cur = i;
+	mb->in_op = 1;
+	stub_enter(stub_header.insn[op->kind & 1][cpl3], cpl3, &mb->saved_rsp, regs,
+		   (uint64_t)(uintptr_t)mb + AREA_USER_STACK_TOP);
+}
+
+void __attribute__((noreturn, section(".text.entry"))) stub_main(struct stub_mailbox *mb)
+{
+	mb->magic = STUB_MAGIC;
+	for (;;) {
+		uint32_t n = mb->nops;
+
+		for (uint32_t i = 0; i < n && i < STUB_MAX_OPS; i++)
+			run_op(mb, i);
+		mb->batches++;
+		outl(PORT_BATCH_DONE, n);
+	}
+}

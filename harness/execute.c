@@ -1,0 +1,388 @@
+#define _GNU_SOURCE
+/* execute.c - drives one program on a VM and records the observed trace. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "execute.h"
+#include "execute_host.h"
+#include "filter.h"
+
+static __thread struct kvm_run *watched_run;
+static __thread volatile sig_atomic_t watchdog_fired;
+static __thread timer_t watchdog_timer;
+static __thread int watchdog_ready;
+
+static void watchdog_handler(int sig)
+{
+	(void)sig;
+	watchdog_fired = 1;
+	if (watched_run)
+		watched_run->immediate_exit = 1;
+}
+
+/* A per-thread timer whose signal kicks this thread's vCPU out of KVM_RUN. */
+static int watchdog_init(void)
+{
+	struct sigaction sa = { .sa_handler = watchdog_handler };
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN };
+
+	if (watchdog_ready)
+		return 0;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGRTMIN, &sa, NULL))
+		return -1;
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer))
+		return -1;
+	watchdog_ready = 1;
+	return 0;
+}
+
+static void watchdog_arm(struct kvm_run *run, unsigned ms)
+{
+	struct itimerspec its = { .it_value = { ms / 1000, (long)(ms % 1000) * 1000000 } };
+
+	watched_run = run;
+	watchdog_fired = 0;
+	timer_settime(watchdog_timer, 0, &its, NULL);
+}
+
+static void watchdog_disarm(void)
+{
+	struct itimerspec its = { 0 };
+
+	timer_settime(watchdog_timer, 0, &its, NULL);
+	watched_run = NULL;
+}
+
+void exec_abort(struct trace *t, int step, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->abort_step >= 0)
+		return;
+	t->abort_step = step;
+	va_start(ap, fmt);
+	vsnprintf(t->abort_msg, sizeof(t->abort_msg), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t site_of(const struct vm *vm, const struct step *s)
+{
+	return vm->stub->insn[s->kind == STEP_WRMSR][s->g.cpl == 3];
+}
+
+static void scribble(struct kvm_run *run, int is_write)
+{
+	run->exit_reason = 0x5a5a5a5a;
+	run->msr.reason = 0xa5a5a5a5;
+	run->msr.index = ~run->msr.index;
+	memset(run->msr.pad, 0xcc, sizeof(run->msr.pad));
+	if (is_write)
+		run->msr.data = ~run->msr.data;
+}
+
+static bool pad_dirty(const struct kvm_run *run)
+{
+	for (unsigned i = 0; i < sizeof(run->msr.pad); i++)
+		if (run->msr.pad[i])
+			return true;
+	return false;
+}
+
+enum run_result {
+	RUN_DONE,
+	RUN_HELD,
+	RUN_ABORT
+};
+
+/* Records an MSR exit and writes the program's reply; RUN_HELD if the exit stays pending. */
+static enum run_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struct program *p,
+				   const struct exec_opts *opt, struct trace *t)
+{
+	struct kvm_run *run = vc->run;
+	uint32_t k = vc->mb->cur;
+	int n = vc->seg_start + (int)k;
+	const struct step *s;
+	struct guest_obs *o;
+
+	if (k >= (uint32_t)(vc->seg_end - vc->seg_start) || !vc->mb->in_op) {
+		exec_abort(t, vc->seg_start, "MSR exit (index 0x%x) with no operation in progress",
+			   run->msr.index);
+		return RUN_ABORT;
+	}
+	s = &p->steps[n];
+	o = &t->g[n];
+	if (o->exited) {
+		exec_abort(t, n, "a second MSR exit for one access (index 0x%x)", run->msr.index);
+		return RUN_ABORT;
+	}
+	o->exited = true;
+	o->exit_reason = run->exit_reason;
+	o->exit_error = run->msr.error;
+	o->exit_pad_dirty = pad_dirty(run);
+	o->reason = run->msr.reason;
+	o->index = run->msr.index;
+	o->data = run->msr.data;
+	o->exit_rip = (run->kvm_valid_regs & KVM_SYNC_X86_REGS) ?
+			  (int64_t)(run->s.regs.regs.rip - site_of(vm, s)) :
+			  0;
+	if (!(s->g.reply_flags & REPLY_UNTOUCHED)) {
+		run->msr.error = s->g.reply_error ^ (opt->inject == INJECT_REPLY_ERROR);
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
+			run->msr.data = s->g.reply_data ^ (opt->inject == INJECT_REPLY_DATA);
+	}
+	if (s->g.reply_flags & REPLY_SCRIBBLE)
+		scribble(run, run->exit_reason == KVM_EXIT_X86_WRMSR);
+	if ((s->g.reply_flags & REPLY_HOLD) && n == vc->seg_end - 1 && n + 1 < p->nsteps &&
+	    !step_is_guest(p->steps[n + 1].kind))
+		return RUN_HELD;
+	return RUN_DONE;
+}
+
+static enum run_result on_other_exit(struct vcpu *vc, struct trace *t)
+{
+	struct kvm_run *run = vc->run;
+	int n = vc->seg_start + (int)vc->mb->cur;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.port == PORT_BATCH_DONE)
+			return RUN_DONE;
+		if (run->io.port == PORT_PANIC) {
+			exec_abort(t, n, "guest stub: exception vector %u outside an operation",
+				   *(uint32_t *)((uint8_t *)run + run->io.data_offset));
+			return RUN_ABORT;
+		}
+		exec_abort(t, n, "unexpected I/O exit, port 0x%x", run->io.port);
+		return RUN_ABORT;
+	case KVM_EXIT_INTERNAL_ERROR:
+		exec_abort(t, n, "KVM_EXIT_INTERNAL_ERROR suberror %u (data 0x%llx 0x%llx)",
+			   run->internal.suberror, (unsigned long long)run->internal.data[0],
+			   (unsigned long long)run->internal.data[1]);
+		return RUN_ABORT;
+	case KVM_EXIT_FAIL_ENTRY:
+		exec_abort(t, n, "KVM_EXIT_FAIL_ENTRY hardware reason 0x%llx",
+			   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return RUN_ABORT;
+	default:
+		exec_abort(t, n, "unexpected exit reason %u", run->exit_reason);
+		return RUN_ABORT;
+	}
+}
+
+/* Runs vc until its batch is done, an exit is held, or something goes wrong. */
+static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct program *p,
+				const struct exec_opts *o, struct trace *t)
+{
+	enum run_result res = RUN_ABORT;
+
+	watchdog_arm(vc->run, o->timeout_ms);
+	for (;;) {
+		if (++t->nexits > o->max_exits) {
+			exec_abort(t, vc->seg_start, "more than %u exits: the guest loops",
+				   o->max_exits);
+			break;
+		}
+		if (ioctl(vc->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && !watchdog_fired)
+				continue;
+			if (watchdog_fired)
+				exec_abort(t, vc->seg_start,
+					   "watchdog: the guest did not finish its batch in %u ms",
+					   o->timeout_ms);
+			else
+				exec_abort(t, vc->seg_start, "KVM_RUN(vcpu %d) failed: %s", vc->id,
+					   strerror(errno));
+			break;
+		}
+		if (vc->run->exit_reason == KVM_EXIT_X86_RDMSR ||
+		    vc->run->exit_reason == KVM_EXIT_X86_WRMSR)
+			res = on_msr_exit(vm, vc, p, o, t);
+		else
+			res = on_other_exit(vc, t);
+		if (res != RUN_DONE || vc->run->exit_reason == KVM_EXIT_IO)
+			break;
+	}
+	watchdog_disarm();
+	vc->run->immediate_exit = 0;
+	return res;
+}
+
+/* Turns the stub's record of one operation into a guest observation. */
+static void collect_one(const struct vm *vm, const struct step *s, const struct stub_result *r,
+			struct guest_obs *o)
+{
+	uint64_t site = site_of(vm, s);
+
+	o->ran = r->done;
+	if (!r->done)
+		return;
+	o->rax = r->rax;
+	o->rdx = r->rdx;
+	o->rcx = r->rcx;
+	o->vector = (uint8_t)r->vector;
+	o->error_code = (uint32_t)r->error_code;
+	if (r->vector == VEC_UD && r->rip > site && r->rip <= site + 2 + STUB_SITE_PAD) {
+		o->rip = (int64_t)(r->rip - site); /* the landing pad: execution went on */
+	} else {
+		o->faulted = true;
+		o->rip = (int64_t)(r->rip - site);
+	}
+}
+
+static void collect(const struct vm *vm, struct vcpu *vc, const struct program *p, struct trace *t)
+{
+	for (int n = vc->seg_start; n < vc->seg_end; n++)
+		collect_one(vm, &p->steps[n], &vc->mb->res[n - vc->seg_start], &t->g[n]);
+	vc->seg_start = vc->seg_end = 0;
+}
+
+/* Completes a held exit: the vCPU finishes its batch. */
+static int finish_held(struct vm *vm, const struct program *p, const struct exec_opts *o,
+		       struct trace *t)
+{
+	for (int v = 0; v < vm->nvcpus; v++) {
+		struct vcpu *vc = &vm->vcpu[v];
+
+		if (!vc->held)
+			continue;
+		vc->held = false;
+		if (run_vcpu(vm, vc, p, o, t) != RUN_DONE)
+			return -1;
+		collect(vm, vc, p, t);
+	}
+	return 0;
+}
+
+static void load_batch(struct vcpu *vc, const struct program *p, int start, int end)
+{
+	struct stub_mailbox *mb = vc->mb;
+
+	for (int n = start; n < end; n++) {
+		const struct step *s = &p->steps[n];
+		struct stub_op *op = &mb->ops[n - start];
+
+		op->kind = s->kind == STEP_WRMSR ? STUB_OP_WRMSR : STUB_OP_RDMSR;
+		op->cpl = s->g.cpl;
+		op->rcx = s->g.rcx;
+		op->rax = s->g.rax;
+		op->rdx = s->g.rdx;
+		mb->res[n - start].done = 0;
+	}
+	mb->nops = (uint32_t)(end - start);
+	vc->seg_start = start;
+	vc->seg_end = end;
+}
+
+/* Runs guest steps [start, end) on one vCPU as one batch. */
+static int run_segment(struct vm *vm, const struct program *p, int start, int end,
+		       const struct exec_opts *o, struct trace *t)
+{
+	struct vcpu *vc = &vm->vcpu[p->steps[start].vcpu];
+	enum run_result r;
+
+	load_batch(vc, p, start, end);
+	vc->last_insn = site_of(vm, &p->steps[end - 1]);
+	r = run_vcpu(vm, vc, p, o, t);
+	if (r == RUN_HELD) {
+		vc->held = true;
+		return 0;
+	}
+	if (r != RUN_DONE)
+		return -1;
+	collect(vm, vc, p, t);
+	return 0;
+}
+
+static int setup(struct vm *vm, const struct program *p, struct trace *t)
+{
+	if (vm_enable_cap_fd(vm->fd, 0, p->mask) < 0) {
+		exec_abort(t, 0, "set-up: KVM_ENABLE_CAP(USER_SPACE_MSR, mask 0x%llx) failed: %s",
+			   (unsigned long long)p->mask, strerror(errno));
+		return -1;
+	}
+	/* an invalid set-up filter is refused, and the oracle expects exactly that */
+	if (p->setup_filter < p->nfilters)
+		filter_install(vm->fd, &p->filters[p->setup_filter]);
+	return 0;
+}
+
+static int segment_end(const struct program *p, int start)
+{
+	int end = start + 1;
+
+	while (end < p->nsteps && step_is_guest(p->steps[end].kind) &&
+	       p->steps[end].vcpu == p->steps[start].vcpu && end - start < STUB_MAX_OPS)
+		end++;
+	return end;
+}
+
+enum exec_inject exec_inject_from_env(void)
+{
+	const char *e = getenv("MSREXIT_INJECT");
+
+	if (!e)
+		return INJECT_NONE;
+	if (!strcmp(e, "reply-data"))
+		return INJECT_REPLY_DATA;
+	if (!strcmp(e, "reply-error"))
+		return INJECT_REPLY_ERROR;
+	if (!strcmp(e, "hang"))
+		return INJECT_HANG;
+	return INJECT_NONE;
+}
+
+/* A kernel that loops the guest, simulated: "jmp ." where execution lands after each site. */
+static void inject_hang(struct vm *vm)
+{
+	for (int k = 0; k < 2; k++)
+		for (int c = 0; c < 2; c++) {
+			uint8_t *pad = vm->mem + vm->stub->insn[k][c] + 2;
+
+			pad[0] = 0xeb;
+			pad[1] = 0xfe;
+		}
+}
+
+int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts, struct trace *t)
+{
+	struct exec_opts o = *opts;
+	int n = 0;
+
+	trace_init(t);
+	if (!o.max_exits)
+		o.max_exits = 4u * p->nsteps + 16;
+	if (!o.timeout_ms)
+		o.timeout_ms = 2000;
+	if (watchdog_init()) {
+		exec_abort(t, 0, "watchdog timer: %s", strerror(errno));
+		return -1;
+	}
+	if (o.inject == INJECT_HANG)
+		inject_hang(vm);
+	if (!o.setup_done && setup(vm, p, t))
+		return -1;
+	while (n < p->nsteps) {
+		if (step_is_guest(p->steps[n].kind)) {
+			int end = segment_end(p, n);
+
+			if (finish_held(vm, p, &o, t) || run_segment(vm, p, n, end, &o, t))
+				return -1;
+			n = end;
+		} else {
+			if (exec_host_step(vm, p, n, t))
+				return -1;
+			n++;
+		}
+	}
+	return finish_held(vm, p, &o, t);
+}

@@ -1,0 +1,34 @@
+/* execute.h - drives one program on a VM and records the observed trace. */
+#ifndef MSREXIT_EXECUTE_H
+#define MSREXIT_EXECUTE_H
+
+#include "program.h"
+#include "trace.h"
+#include "vm.h"
+
+/* Faults injected into the harness on purpose, to prove the checker notices (tests only). */
+enum exec_inject {
+	INJECT_NONE,
+	INJECT_REPLY_DATA, /* answer RDMSR exits with data ^ 1 */
+	INJECT_REPLY_ERROR, /* answer every exit with error ^ 1 */
+	INJECT_HANG, /* the guest spins after a successful access: the watchdog must fire */
+};
+
+struct exec_opts {
+	unsigned timeout_ms; /* per guest batch; the watchdog sets immediate_exit */
+	unsigned max_exits; /* per program; 0 = 4 per step + 16 */
+	enum exec_inject inject;
+	bool setup_done; /* the caller applied the program's mask and filter itself */
+};
+
+/* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang), or INJECT_NONE. */
+enum exec_inject exec_inject_from_env(void);
+
+/*
+ * Runs p on vm (fresh from vm_create with p->nvcpus vCPUs): set-up, guest
+ * batches, host steps, replies. Nothing here consults the oracle. Returns 0,
+ * or -1 if the run stopped early (t->abort_step/abort_msg say why).
+ */
+int execute(struct vm *vm, const struct program *p, const struct exec_opts *o, struct trace *t);
+
+#endif

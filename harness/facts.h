@@ -1,0 +1,46 @@
+/* facts.h - what was probed about this kernel, once per process; the oracle reads only this. */
+#ifndef MSREXIT_FACTS_H
+#define MSREXIT_FACTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "msr_table.h"
+#include "program.h"
+
+/* Guest access outcome classes, as probed or predicted. */
+enum access_class {
+	ACC_OK = 0,
+	ACC_UNKNOWN = 1, /* KVM does not know the MSR: reason UNKNOWN */
+	ACC_INVAL = 2, /* KVM refused: reason INVAL */
+	ACC_EITHER = 3, /* known-but-unsupported: UNKNOWN or INVAL, by kernel version */
+};
+
+struct msr_fact {
+	uint8_t guest_read; /* enum access_class, for table MSRs of SUPPORT_PROBED */
+	bool host_read_ok; /* KVM_GET_MSRS of this index alone returns 1 */
+	uint64_t initial[PROG_MAX_VCPUS]; /* value right after VM creation (host read) */
+};
+
+/* Guest stub addresses the oracle predicts RIPs with (see guest-stubs/stub_abi.h). */
+struct stub_layout {
+	uint64_t insn_rip[2][2]; /* [is_write][cpl == 3] address of the RDMSR/WRMSR */
+	uint8_t insn_len; /* 2 */
+};
+
+struct kernel_facts {
+	unsigned kver_major, kver_minor;
+	bool ignore_msrs;
+	int force_emulation_prefix;
+	bool has_wrmsrns; /* guest CPUID.(7,1):EAX[19] */
+	unsigned va_bits; /* 57 if the guest CPUID has LA57, else 48 */
+	struct msr_fact msr[64]; /* parallel to msr_table */
+	struct stub_layout stub;
+};
+
+static inline bool kernel_at_least(const struct kernel_facts *f, unsigned major, unsigned minor)
+{
+	return f->kver_major > major || (f->kver_major == major && f->kver_minor >= minor);
+}
+
+#endif

@@ -1,0 +1,185 @@
+/* facts_probe.c - probes the kernel facts the oracle needs, once per process. */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+
+#include "execute.h"
+#include "facts_probe.h"
+#include "vm.h"
+
+static void probe_version(struct kernel_facts *f)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		sscanf(u.release, "%u.%u", &f->kver_major, &f->kver_minor);
+}
+
+static void probe_cpuid(struct kvm_sys *sys, struct kernel_facts *f)
+{
+	const struct kvm_cpuid_entry2 *e;
+
+	e = cpuid_find(sys->cpuid, 7, 0);
+	f->va_bits = e && (e->ecx & (1u << 16)) ? 57 : 48;
+	e = cpuid_find(sys->cpuid, 7, 1);
+	f->has_wrmsrns = e && (e->eax & (1u << 19));
+}
+
+static void probe_stub(struct kernel_facts *f)
+{
+	unsigned long size;
+	const struct stub_header *h = (const void *)guest_image(&size);
+
+	memcpy(f->stub.insn_rip, h->insn, sizeof(f->stub.insn_rip));
+	f->stub.insn_len = 2;
+}
+
+/* Host reads of each table MSR, alone, on every vCPU of a fresh VM. */
+static int probe_host_reads(struct vm *vm, struct kernel_facts *f)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e;
+	} one;
+
+	for (unsigned i = 0; i < msr_table_len; i++) {
+		for (int v = 0; v < vm->nvcpus; v++) {
+			memset(&one, 0, sizeof(one));
+			one.m.nmsrs = 1;
+			one.e.index = msr_table[i].index;
+			int r = ioctl(vm->vcpu[v].fd, KVM_GET_MSRS, &one);
+
+			if (r < 0) {
+				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %m", one.e.index);
+				return EXIT_NO_KVM;
+			}
+			if (v == 0)
+				f->msr[i].host_read_ok = r == 1;
+			f->msr[i].initial[v] = r == 1 ? one.e.data : 0;
+		}
+	}
+	return 0;
+}
+
+static void add_probe_read(struct program *p, uint32_t index)
+{
+	struct step *s = &p->steps[p->nsteps++];
+
+	memset(s, 0, sizeof(*s));
+	s->kind = STEP_RDMSR;
+	s->g.rcx = index;
+}
+
+/* Guest reads of the MSRs whose support depends on CPUID or kernel, with every exit on. */
+static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
+{
+	static struct program p;
+	static struct trace t;
+	struct exec_opts o = { 0 };
+	int pos[64], n = 0, r;
+	struct vm vm;
+
+	memset(&p, 0, sizeof(p));
+	p.nvcpus = 1;
+	p.mask = REASON_VALID_MASK;
+	p.setup_filter = HOST_FILTER_NONE;
+	for (unsigned i = 0; i < msr_table_len && n < PROG_MAX_STEPS; i++) {
+		f->msr[i].guest_read = ACC_OK;
+		if (msr_table[i].support != SUPPORT_PROBED)
+			continue;
+		pos[n++] = (int)i;
+		add_probe_read(&p, msr_table[i].index);
+	}
+	if (vm_create(&vm, sys, 1))
+		return EXIT_NO_KVM;
+	r = execute(&vm, &p, &o, &t);
+	vm_destroy(&vm);
+	if (r) {
+		kvm_set_error("probe: guest reads failed at step %d: %s", t.abort_step,
+			      t.abort_msg);
+		return EXIT_NO_KVM;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct guest_obs *g = &t.g[k];
+
+		if (!g->exited)
+			f->msr[pos[k]].guest_read = g->faulted ? ACC_EITHER : ACC_OK;
+		else
+			f->msr[pos[k]].guest_read =
+			    g->reason == REASON_UNKNOWN ? ACC_UNKNOWN : ACC_INVAL;
+	}
+	return 0;
+}
+
+int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
+{
+	struct vm vm;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	if (msr_table_len > sizeof(f->msr) / sizeof(f->msr[0])) {
+		kvm_set_error("msr_table has %u entries, facts hold %zu", msr_table_len,
+			      sizeof(f->msr) / sizeof(f->msr[0]));
+		return EXIT_BAD_INPUT;
+	}
+	probe_version(f);
+	f->ignore_msrs = kvm_param("ignore_msrs") == 1;
+	f->force_emulation_prefix = kvm_param("force_emulation_prefix");
+	if (f->force_emulation_prefix < 0)
+		f->force_emulation_prefix = 0;
+	probe_cpuid(sys, f);
+	probe_stub(f);
+	if (vm_create(&vm, sys, PROG_MAX_VCPUS))
+		return EXIT_NO_KVM;
+	r = probe_host_reads(&vm, f);
+	vm_destroy(&vm);
+	return r ? r : probe_guest_reads(sys, f);
+}
+
+const struct kernel_facts *facts_get(int *status)
+{
+	static struct kernel_facts facts;
+	static int done, st;
+	struct kvm_sys *sys;
+
+	if (!done) {
+		sys = kvm_sys_get(&st);
+		if (sys)
+			st = facts_probe(sys, &facts);
+		done = 1;
+	}
+	if (status)
+		*status = st;
+	return st ? NULL : &facts;
+}
+
+static const char *guest_read_name(const struct msr_info *m, uint8_t a)
+{
+	static const char *names[] = { "ok", "UNKNOWN", "INVAL", "UNKNOWN-or-INVAL" };
+
+	if (m->support == SUPPORT_ALWAYS)
+		return "ok (by SPEC)";
+	if (m->support == SUPPORT_NEVER)
+		return "UNKNOWN (by SPEC)";
+	return a < 4 ? names[a] : "?";
+}
+
+void facts_print(const struct kernel_facts *f, FILE *out)
+{
+	fprintf(out,
+		"kernel %u.%u, ignore_msrs=%s, force_emulation_prefix=%d, WRMSRNS %s, "
+		"%u-bit canonical addresses\n",
+		f->kver_major, f->kver_minor, f->ignore_msrs ? "Y" : "N", f->force_emulation_prefix,
+		f->has_wrmsrns ? "in CPUID" : "not in CPUID", f->va_bits);
+	for (unsigned i = 0; i < msr_table_len; i++) {
+		const struct msr_info *m = &msr_table[i];
+
+		fprintf(out, "  %-18s 0x%08x  guest read %-18s host read %-4s initial 0x%llx\n",
+			m->name, m->index, guest_read_name(m, f->msr[i].guest_read),
+			f->msr[i].host_read_ok ? "ok" : "fail",
+			(unsigned long long)f->msr[i].initial[0]);
+	}
+}

@@ -1,0 +1,16 @@
+/* facts_probe.h - probes the kernel facts the oracle needs, once per process. */
+#ifndef MSREXIT_FACTS_PROBE_H
+#define MSREXIT_FACTS_PROBE_H
+
+#include <stdio.h>
+
+#include "facts.h"
+#include "kvm.h"
+
+/* Returns 0, or an EXIT_* status with kvm_last_error() saying why. */
+int facts_probe(struct kvm_sys *sys, struct kernel_facts *f);
+/* The process-wide facts (probed on first call; not thread-safe on that call). */
+const struct kernel_facts *facts_get(int *status);
+void facts_print(const struct kernel_facts *f, FILE *out);
+
+#endif

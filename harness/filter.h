@@ -1,0 +1,23 @@
+/* filter.h - turns a program's filter description into the KVM_X86_SET_MSR_FILTER argument. */
+#ifndef MSREXIT_FILTER_H
+#define MSREXIT_FILTER_H
+
+#include <linux/kvm.h>
+
+#include "program.h"
+
+/* Bitmap bytes one range needs: whole 8-byte words, as the kernel reads them. */
+#define FILTER_BITMAP_MAX 0x600u
+
+struct filter_buf {
+	struct kvm_msr_filter f;
+	/* one buffer per range, big enough for any range the kernel accepts */
+	uint8_t bitmap[PROG_MAX_RANGES][FILTER_BITMAP_MAX + 8];
+};
+
+/* NULL filter = "none": flags 0, no ranges (clears any filter). */
+void filter_build(const struct prog_filter *pf, struct filter_buf *buf);
+/* KVM_X86_SET_MSR_FILTER on fd; returns the ioctl's result, errno set. */
+int filter_install(int fd, const struct prog_filter *pf);
+
+#endif

@@ -1,0 +1,194 @@
+/* kvm.c - /dev/kvm access with clear errors: open, capabilities, module parameters, named ioctls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define CAP_USER_SPACE_MSR 188
+#define CAP_MSR_FILTER 189
+
+static __thread char last_error[512];
+
+const char *kvm_last_error(void)
+{
+	return last_error;
+}
+
+void kvm_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+long kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args)
+{
+	long r = ioctl(fd, req, arg);
+
+	if (r < 0) {
+		int e = errno;
+
+		kvm_set_error("%s(%s) failed: %s (errno %d)", name, args ? args : "", strerror(e),
+			      e);
+		errno = e;
+	}
+	return r;
+}
+
+int kvm_param(const char *name)
+{
+	char path[128], buf[32];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/sys/module/kvm/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f)) {
+		if (buf[0] == 'Y' || buf[0] == 'y')
+			v = 1;
+		else if (buf[0] == 'N' || buf[0] == 'n')
+			v = 0;
+		else
+			v = atoi(buf);
+	}
+	fclose(f);
+	return v;
+}
+
+static int open_dev_kvm(struct kvm_sys *sys)
+{
+	sys->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (sys->fd >= 0)
+		return 0;
+	if (errno == ENOENT)
+		kvm_set_error(
+		    "/dev/kvm does not exist: KVM is not available on this machine "
+		    "(no kvm module loaded, or not running on hardware/nested virtualization)");
+	else if (errno == EACCES || errno == EPERM)
+		kvm_set_error("/dev/kvm: permission denied: run as root or join the 'kvm' group");
+	else
+		kvm_set_error("open(/dev/kvm) failed: %s", strerror(errno));
+	return EXIT_NO_KVM;
+}
+
+static int check_caps(struct kvm_sys *sys)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = {
+		{ CAP_USER_SPACE_MSR, "KVM_CAP_X86_USER_SPACE_MSR" },
+		{ CAP_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER" },
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	};
+
+	if (ioctl(sys->fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		kvm_set_error("KVM_GET_API_VERSION: not %d", KVM_API_VERSION);
+		return EXIT_NO_KVM;
+	}
+	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (ioctl(sys->fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			kvm_set_error("this kernel's KVM lacks %s (capability %d)", need[i].name,
+				      need[i].cap);
+			return EXIT_NO_KVM;
+		}
+	}
+	sys->has_sync_regs = ioctl(sys->fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0;
+	return 0;
+}
+
+static int get_cpuid(struct kvm_sys *sys)
+{
+	for (int n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+		if (!c) {
+			kvm_set_error("out of memory");
+			return EXIT_BAD_INPUT;
+		}
+		c->nent = n;
+		if (ioctl(sys->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			sys->cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG) {
+			kvm_set_error("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
+			return EXIT_NO_KVM;
+		}
+	}
+	kvm_set_error("KVM_GET_SUPPORTED_CPUID: too many entries");
+	return EXIT_NO_KVM;
+}
+
+int kvm_sys_open(struct kvm_sys *sys)
+{
+	int r;
+
+	memset(sys, 0, sizeof(*sys));
+	r = open_dev_kvm(sys);
+	if (r)
+		return r;
+	r = check_caps(sys);
+	if (!r) {
+		sys->run_size = ioctl(sys->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+		if (sys->run_size <= 0) {
+			kvm_set_error("KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
+			r = EXIT_NO_KVM;
+		}
+	}
+	if (!r)
+		r = get_cpuid(sys);
+	if (r) {
+		close(sys->fd);
+		sys->fd = -1;
+	}
+	return r;
+}
+
+void kvm_sys_close(struct kvm_sys *sys)
+{
+	if (sys->fd >= 0)
+		close(sys->fd);
+	free(sys->cpuid);
+	sys->cpuid = NULL;
+	sys->fd = -1;
+}
+
+struct kvm_sys *kvm_sys_get(int *status)
+{
+	static struct kvm_sys sys = { .fd = -1 };
+	static int opened, open_status;
+
+	if (!opened) {
+		open_status = kvm_sys_open(&sys);
+		opened = 1;
+	}
+	if (status)
+		*status = open_status;
+	return open_status ? NULL : &sys;
+}
+
+const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == fn &&
+		    (e->index == idx || !(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+			return e;
+	}
+	return NULL;
+}

@@ -1,0 +1,425 @@
+/* oracle.c - the reference model, guest half: filter matching, KVM's own MSR handling, exits. */
+#include <errno.h>
+#include <string.h>
+
+#include "oracle.h"
+#include "oracle_int.h"
+
+/*
+ * Decisions where SPEC.md is silent (the executor must agree):
+ * - The setup mask is used only if valid (no bits outside 0x7); otherwise the
+ *   setup KVM_ENABLE_CAP fails and the mask stays 0, KVM's default.
+ * - setup_filter is installed only if it names a filter and that filter passes
+ *   validation; otherwise there is no filter.
+ * - An MSR's initial value (facts) is trusted only if the host could read it.
+ * - A write the table cannot classify, or a known-but-unsupported MSR, may
+ *   or may not change the MSR: the model forgets its value.
+ * - REPLY_UNTOUCHED wins over reply_error/reply_data: user space writes
+ *   nothing, so KVM sees the error and data it zeroed at exit (success, 0).
+ * - A CPL other than 0 behaves as CPL3 (#GP, SPEC.md section 4: "CPL > 0").
+ * - Guest operation numbers other than RDMSR/WRMSR get no alternatives (nalt
+ *   0): compare() treats that as "unconstrained".
+ */
+
+#define RANGE_MAX_NMSRS 12288u /* 0x600-byte bitmap */
+
+static unsigned filter_nranges(const struct prog_filter *flt)
+{
+	return flt->nranges < PROG_MAX_RANGES ? flt->nranges : PROG_MAX_RANGES;
+}
+
+int oracle_filter_check(const struct prog_filter *flt)
+{
+	unsigned n = filter_nranges(flt);
+	bool empty = true;
+
+	if (flt->flags & ~FILTER_DEFAULT_DENY)
+		return EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (flt->ranges[i].nmsrs)
+			empty = false;
+	if (empty && (flt->flags & FILTER_DEFAULT_DENY))
+		return EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		const struct prog_range *r = &flt->ranges[i];
+
+		if (!r->nmsrs)
+			continue; /* skipped before its flags are looked at */
+		if (!r->flags || (r->flags & ~(RANGE_READ | RANGE_WRITE)))
+			return EINVAL;
+		if (r->nmsrs > RANGE_MAX_NMSRS)
+			return EINVAL;
+		if (r->bitmap_kind == BITMAP_FAULT)
+			return EFAULT;
+	}
+	return 0;
+}
+
+/* SPEC.md section 3, "Matching a guest access". type is RANGE_READ or RANGE_WRITE. */
+static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_t type)
+{
+	unsigned n = filter_nranges(flt);
+
+	if (index >= X2APIC_FIRST && index <= X2APIC_LAST)
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		const struct prog_range *r = &flt->ranges[i];
+		uint32_t end = r->base + r->nmsrs; /* 32-bit: a wrapping range matches nothing */
+
+		if (!r->nmsrs || !(r->flags & type) || index < r->base || index >= end)
+			continue;
+		/* bitmap byte k is pattern byte k % 8, so bitmap bit j is pattern bit j % 64 */
+		return (r->pattern >> ((index - r->base) % 64)) & 1;
+	}
+	return !(flt->flags & FILTER_DEFAULT_DENY);
+}
+
+uint8_t oracle_insn_len(const struct kernel_facts *f)
+{
+	return f->stub.insn_len ? f->stub.insn_len : 2;
+}
+
+static unsigned va_bits(const struct kernel_facts *f)
+{
+	return f->va_bits >= 32 && f->va_bits <= 63 ? f->va_bits : 48;
+}
+
+int oracle_table_pos(uint32_t index)
+{
+	int pos = msr_table_pos(index);
+
+	return pos >= 0 && (unsigned)pos < ORACLE_MAX_MSRS ? pos : -1;
+}
+
+bool oracle_probed_unsupported(const struct kernel_facts *f, int pos)
+{
+	return msr_table[pos].support == SUPPORT_PROBED && f->msr[pos].guest_read != ACC_OK;
+}
+
+static bool kind_has_model(uint8_t kind)
+{
+	return kind == MSR_STORAGE || kind == MSR_KEEP || kind == MSR_READONLY;
+}
+
+bool oracle_model_read(struct oracle_state *st, unsigned v, int pos, uint64_t *val)
+{
+	const struct msr_model *m;
+
+	if (pos < 0)
+		return false;
+	m = &st->m[v][pos];
+	*val = m->val;
+	return m->known;
+}
+
+void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t val)
+{
+	if (pos < 0 || msr_table[pos].kind != MSR_STORAGE)
+		return; /* KEEP only accepts its value; VOLATILE stays unknown */
+	st->m[v][pos].known = true;
+	st->m[v][pos].val = val;
+}
+
+void oracle_model_forget(struct oracle_state *st, unsigned v, int pos)
+{
+	if (pos >= 0)
+		st->m[v][pos].known = false;
+}
+
+static bool in_list(const uint64_t *list, unsigned n, uint64_t val)
+{
+	for (unsigned i = 0; i < n && i < MSR_MAX_VALUES; i++)
+		if (list[i] == val)
+			return true;
+	return false;
+}
+
+/* For a table MSR KVM supports (guest or host write alike). */
+enum write_class oracle_write_class(struct oracle_state *st, unsigned v, int pos, uint64_t val)
+{
+	const struct msr_info *info = &msr_table[pos];
+	uint64_t cur;
+
+	if (in_list(info->valid, info->nvalid, val))
+		return WRITE_OK;
+	if (info->kind == MSR_KEEP)
+		return oracle_model_read(st, v, pos, &cur) && cur == val ? WRITE_OK : WRITE_MAYBE;
+	if (in_list(info->invalid, info->ninvalid, val))
+		return WRITE_INVAL;
+	if (info->canon == CANON_CHECK)
+		return is_canonical(val, va_bits(st->f)) ? WRITE_OK : WRITE_INVAL;
+	return WRITE_MAYBE;
+}
+
+/* One guest RDMSR/WRMSR, as the oracle sees it. */
+struct access {
+	const struct guest_step *g;
+	unsigned vcpu;
+	bool write;
+	uint32_t index;
+	uint64_t value; /* WRMSR: EDX:EAX */
+	int pos; /* msr_table position, or -1 */
+};
+
+/* What KVM itself may do with an access the filter let through. */
+struct kvm_outcome {
+	bool ok, unknown, inval;
+	bool data_any; /* RDMSR success: the data cannot be predicted */
+	uint64_t data;
+};
+
+static void kvm_read(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
+{
+	out->ok = true;
+	out->data_any = !oracle_model_read(st, a->vcpu, a->pos, &out->data);
+}
+
+static void kvm_write(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
+{
+	switch (oracle_write_class(st, a->vcpu, a->pos, a->value)) {
+	case WRITE_OK:
+		out->ok = true;
+		break;
+	case WRITE_INVAL:
+		out->inval = true;
+		break;
+	default:
+		out->ok = out->inval = true;
+		break;
+	}
+}
+
+/* With ignore_msrs=Y an UNKNOWN access succeeds silently, reads giving 0. */
+static void apply_ignore_msrs(const struct access *a, struct kvm_outcome *out)
+{
+	if (!out->unknown)
+		return;
+	out->unknown = false;
+	if (!a->write && out->ok && !out->data_any && out->data != 0)
+		out->data_any = true;
+	else if (!out->ok)
+		out->data = 0;
+	out->ok = true;
+}
+
+static void kvm_access(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a->pos < 0) {
+		/* not in the table: anything KVM might do */
+		out->ok = out->unknown = out->inval = true;
+		out->data_any = true;
+	} else if (msr_table[a->pos].support == SUPPORT_NEVER) {
+		out->unknown = true;
+	} else if (oracle_probed_unsupported(st->f, a->pos)) {
+		out->unknown = out->inval = true; /* SPEC.md section 4: accept either */
+	} else if (a->write) {
+		kvm_write(st, a, out);
+	} else {
+		kvm_read(st, a, out);
+	}
+	if (st->f->ignore_msrs)
+		apply_ignore_msrs(a, out);
+}
+
+static bool alt_equal(const struct guest_alt *x, const struct guest_alt *y)
+{
+	return x->exit == y->exit && x->reason == y->reason && x->exit_data == y->exit_data &&
+	       x->gp == y->gp && x->data_any == y->data_any && x->rax == y->rax && x->rdx == y->rdx;
+}
+
+static void add_alt(struct guest_exp *x, const struct guest_alt *alt)
+{
+	for (unsigned i = 0; i < x->nalt; i++)
+		if (alt_equal(&x->alt[i], alt))
+			return;
+	if (x->nalt < MAX_ALTS)
+		x->alt[x->nalt++] = *alt;
+}
+
+static void alt_success(struct guest_alt *alt, const struct access *a, bool data_any, uint64_t data)
+{
+	memset(alt, 0, sizeof(*alt));
+	if (a->write) {
+		alt->rax = a->g->rax; /* WRMSR leaves RAX/RDX alone */
+		alt->rdx = a->g->rdx;
+		return;
+	}
+	alt->data_any = data_any;
+	if (!data_any) {
+		alt->rax = (uint32_t)data;
+		alt->rdx = data >> 32;
+	}
+}
+
+static void alt_gp(struct guest_alt *alt, const struct access *a)
+{
+	memset(alt, 0, sizeof(*alt));
+	alt->gp = true;
+	alt->rax = a->g->rax;
+	alt->rdx = a->g->rdx;
+}
+
+/* What the next KVM_RUN makes of user space's answer (SPEC.md section 5). */
+static void exit_completion(struct guest_alt *alt, const struct access *a)
+{
+	const struct guest_step *g = a->g;
+
+	if (g->reply_flags & REPLY_UNTOUCHED)
+		alt_success(alt, a, false, 0);
+	else if (g->reply_error)
+		alt_gp(alt, a);
+	else
+		alt_success(alt, a, false, g->reply_data);
+}
+
+/*
+ * A failure with reason r: an exit if the mask has r, else #GP. A #GP alternative
+ * without an exit keeps r in .reason too (for class names and printing only).
+ */
+static void add_failure(struct oracle_state *st, const struct access *a, uint32_t r,
+			struct guest_exp *x)
+{
+	struct guest_alt alt;
+
+	if (st->mask & r) {
+		exit_completion(&alt, a);
+		alt.exit = a->write ? KVM_EXIT_WRMSR : KVM_EXIT_RDMSR;
+		alt.exit_data = a->write ? a->value : 0;
+	} else {
+		alt_gp(&alt, a);
+	}
+	alt.reason = r;
+	add_alt(x, &alt);
+}
+
+/* A write KVM handled: the model follows what certainly happened. */
+static void write_effect(struct oracle_state *st, const struct access *a,
+			 const struct kvm_outcome *out)
+{
+	if (!out->ok)
+		return;
+	if (out->unknown || out->inval)
+		oracle_model_forget(st, a->vcpu, a->pos);
+	else
+		oracle_model_write(st, a->vcpu, a->pos, a->value);
+}
+
+static void make_access(const struct step *s, struct access *a)
+{
+	a->g = &s->g;
+	a->vcpu = step_vcpu(s);
+	a->write = s->kind == STEP_WRMSR;
+	a->index = guest_index(&s->g);
+	a->value = guest_wrmsr_value(&s->g);
+	a->pos = oracle_table_pos(a->index);
+}
+
+static void predict_guest(struct oracle_state *st, const struct step *s, struct guest_exp *x)
+{
+	const struct prog_filter *flt = st->filter >= 0 ? &st->p->filters[st->filter] : NULL;
+	struct kvm_outcome out;
+	struct guest_alt alt;
+	struct access a;
+
+	if (s->kind != STEP_RDMSR && s->kind != STEP_WRMSR)
+		return;
+	make_access(s, &a);
+	x->rip_after = (int8_t)oracle_insn_len(st->f);
+	if (s->g.cpl != 0) {
+		alt_gp(&alt, &a);
+		add_alt(x, &alt);
+		return;
+	}
+	if (flt && !filter_allows(flt, a.index, a.write ? RANGE_WRITE : RANGE_READ)) {
+		add_failure(st, &a, REASON_FILTER, x);
+		return;
+	}
+	kvm_access(st, &a, &out);
+	if (out.ok) {
+		alt_success(&alt, &a, out.data_any, out.data);
+		add_alt(x, &alt);
+	}
+	if (out.unknown)
+		add_failure(st, &a, REASON_UNKNOWN, x);
+	if (out.inval)
+		add_failure(st, &a, REASON_INVAL, x);
+	if (a.write)
+		write_effect(st, &a, &out);
+}
+
+/*
+ * REPLY_HOLD before a host step: the exit stays pending. Every exiting
+ * alternative completes the same way (the reply decides), so the completion
+ * is known if all alternatives exit, and unsure if only some do.
+ */
+static void start_hold(struct oracle_state *st, const struct step *s, const struct guest_exp *x)
+{
+	const struct guest_alt *ex = NULL;
+	unsigned nexit = 0;
+
+	for (unsigned i = 0; i < x->nalt; i++) {
+		if (x->alt[i].exit) {
+			ex = ex ? ex : &x->alt[i];
+			nexit++;
+		}
+	}
+	memset(&st->hold, 0, sizeof(st->hold));
+	if (!ex)
+		return;
+	st->hold.vcpu = (uint8_t)step_vcpu(s);
+	if (nexit != x->nalt) {
+		st->hold.state = HOLD_UNSURE;
+		return;
+	}
+	st->hold.state = HOLD_PENDING;
+	st->hold.error = ex->gp;
+	st->hold.rax = s->g.rax;
+	st->hold.rdx = s->g.rdx;
+	st->hold.done_rax = ex->rax;
+	st->hold.done_rdx = ex->rdx;
+}
+
+static void state_init(struct oracle_state *st, const struct program *p,
+		       const struct kernel_facts *f)
+{
+	unsigned nf = p->nfilters < PROG_MAX_FILTERS ? p->nfilters : PROG_MAX_FILTERS;
+
+	memset(st, 0, sizeof(*st));
+	st->p = p;
+	st->f = f;
+	st->mask = (p->mask & ~(uint64_t)REASON_VALID_MASK) ? 0 : p->mask;
+	st->filter = -1;
+	if (p->setup_filter < nf && !oracle_filter_check(&p->filters[p->setup_filter]))
+		st->filter = p->setup_filter;
+	for (unsigned v = 0; v < PROG_MAX_VCPUS; v++) {
+		for (unsigned pos = 0; pos < msr_table_len && pos < ORACLE_MAX_MSRS; pos++) {
+			st->m[v][pos].known =
+			    f->msr[pos].host_read_ok && kind_has_model(msr_table[pos].kind);
+			st->m[v][pos].val = f->msr[pos].initial[v];
+		}
+	}
+}
+
+void oracle_predict(const struct program *p, const struct kernel_facts *f, struct expected *e)
+{
+	unsigned n = p->nsteps < PROG_MAX_STEPS ? p->nsteps : PROG_MAX_STEPS;
+	struct oracle_state st;
+
+	memset(e, 0, sizeof(*e));
+	state_init(&st, p, f);
+	for (unsigned i = 0; i < n; i++) {
+		const struct step *s = &p->steps[i];
+
+		if (!step_is_guest(s->kind)) {
+			oracle_predict_host(&st, s, &e->h[i]);
+			continue;
+		}
+		/* a held exit completes at the next guest step's KVM_RUN */
+		memset(&st.hold, 0, sizeof(st.hold));
+		predict_guest(&st, s, &e->g[i]);
+		if ((s->g.reply_flags & REPLY_HOLD) && i + 1 < n &&
+		    !step_is_guest(p->steps[i + 1].kind))
+			start_hold(&st, s, &e->g[i]);
+	}
+}

@@ -1,0 +1,570 @@
+/* program.c - program defaults, step names and the binary codec (every byte string decodes). */
+#include <string.h>
+
+#include "msr_table.h"
+#include "program.h"
+
+/*
+ * The body is a sequence of frames separated by BIN_SEP; inside a frame
+ * BIN_ESC x stands for the byte x ^ BIN_XOR. Frame 0 is the setup, the next
+ * nfilters frames are the filters, every later frame is one step. A frame
+ * reads as zeros past its end. See docs/program-format.md.
+ */
+#define BIN_SEP 0x7e
+#define BIN_ESC 0x7d
+#define BIN_XOR 0x20
+
+#define OP_SLOTS 32
+#define OP_RDMSR 0x00 /* 0x00..0x05 */
+#define OP_WRMSR 0x06 /* 0x06..0x0b; 0x0c..0x0f reserved */
+#define OP_HOST 0x10 /* 0x10..0x17: host step kinds 0x40..0x47 in order; 0x18..0x1f reserved */
+#define OP_NHOST 8
+#define BYTE_ESCAPE 0xe0 /* a mask/flags byte at or above this: a full value follows */
+/* CPL3 needs all three bits: an instant #GP should be a rare pick for a fuzzer */
+#define GUEST_CPL3 0xc8
+#define GUEST_VCPU 0x10
+#define GUEST_EXTRA 0x20
+#define ERROR_BASE 0x9f /* error bytes 0xa0..0xfe mean 1..0x5f; 0xff: literal byte follows */
+#define NMSRS_ESCAPE 0xe0
+#define BITMAP_BYTE_FAULT 0xff
+#define CAP_USER_SPACE_MSR 188
+#define CAP_MSR_FILTER 189
+
+/* Values a fuzzer reaches with one byte (class 3 of a value). Never reorder. */
+/* clang-format off */
+static const uint64_t interesting[16] = {
+	0xffffffffffffffffull, 0x8000000000000000ull, 0x7fffffffffffffffull, 0xffffffffull,
+	0x80000000ull,	       0x100000000ull,	      0x3000,		     0x3001,
+	0x100,		       0xff,		      0x00007fffffffffffull, 0xffff800000000000ull,
+	0x00ffffffffffffffull, 0xff00000000000000ull, 0xa5a5a5a5a5a5a5a5ull, 0xffffffff81000000ull
+};
+/* clang-format on */
+
+void program_init(struct program *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->nvcpus = 1;
+	p->setup_filter = HOST_FILTER_NONE;
+}
+
+void step_init(struct step *s, uint8_t kind)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	if (kind == STEP_RDMSR) {
+		s->g.rax = PROG_RDMSR_RAX_DEFAULT;
+		s->g.rdx = PROG_RDMSR_RDX_DEFAULT;
+	}
+}
+
+const char *step_name(uint8_t kind)
+{
+	static const char *const host[] = { "host-mask",   "host-filter",	  "host-get",
+					    "host-set",	   "host-immediate-exit", "host-regs",
+					    "host-events", "host-check-cap" };
+
+	if (kind == STEP_RDMSR || kind == STEP_WRMSR)
+		return kind == STEP_RDMSR ? "rdmsr" : "wrmsr";
+	if (kind >= STEP_HOST_MASK && kind <= STEP_HOST_CHECK_CAP)
+		return host[kind - STEP_HOST_MASK];
+	return "unknown";
+}
+
+/* ---- decoding ---- */
+
+struct rd {
+	const uint8_t *p, *end;
+};
+
+/* The step kind of an operation slot, 0 for a reserved one. */
+static uint8_t op_kind(unsigned op)
+{
+	if (op < OP_WRMSR)
+		return STEP_RDMSR;
+	if (op < OP_WRMSR + 6)
+		return STEP_WRMSR;
+	if (op >= OP_HOST && op < OP_HOST + OP_NHOST)
+		return (uint8_t)(STEP_HOST_MASK + op - OP_HOST);
+	return 0;
+}
+
+static bool rd_frame_end(const struct rd *r)
+{
+	return r->p == r->end || *r->p == BIN_SEP;
+}
+
+/* Next byte of the current frame, 0 once the frame is exhausted. */
+static uint8_t rd_u8(struct rd *r)
+{
+	if (rd_frame_end(r))
+		return 0;
+	if (*r->p != BIN_ESC)
+		return *r->p++;
+	r->p++;
+	if (rd_frame_end(r))
+		return 0;
+	return *r->p++ ^ BIN_XOR;
+}
+
+/* Skips the rest of the current frame; false when no frame follows. */
+static bool rd_next_frame(struct rd *r)
+{
+	while (!rd_frame_end(r))
+		r->p++;
+	if (r->p == r->end)
+		return false;
+	r->p++;
+	return true;
+}
+
+static uint64_t rd_le(struct rd *r, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)rd_u8(r) << (8 * i);
+	return v;
+}
+
+static uint32_t dec_index(struct rd *r)
+{
+	uint8_t c = rd_u8(r);
+
+	switch (c % 4) {
+	case 0:
+		return msr_table[rd_u8(r) % msr_table_len].index;
+	case 1:
+		return msr_unknown_indices[rd_u8(r) % msr_unknown_len];
+	case 2:
+		return X2APIC_FIRST + rd_u8(r);
+	default:
+		return (uint32_t)rd_le(r, 4);
+	}
+}
+
+static uint64_t dec_value(struct rd *r)
+{
+	uint8_t c = rd_u8(r);
+
+	switch (c % 4) {
+	case 0:
+		return c >> 2;
+	case 1:
+		return rd_le(r, 4);
+	case 2:
+		return rd_le(r, 8);
+	default:
+		return interesting[(c >> 2) % 16];
+	}
+}
+
+/* A value written to MSR index: small, one the table says is valid or invalid, or literal. */
+static uint64_t dec_msr_value(struct rd *r, uint32_t index)
+{
+	const struct msr_info *m = msr_lookup(index);
+	uint8_t c = rd_u8(r);
+	unsigned sel = c >> 2;
+
+	switch (c % 4) {
+	case 0:
+		return sel;
+	case 1:
+		return m && m->nvalid ? m->valid[sel % m->nvalid] : sel;
+	case 2:
+		return m && m->ninvalid ? m->invalid[sel % m->ninvalid] : interesting[sel % 16];
+	default:
+		return rd_le(r, 8);
+	}
+}
+
+/* A byte below BYTE_ESCAPE gives byte & low; otherwise a full value follows. */
+static uint64_t dec_small(struct rd *r, uint64_t low)
+{
+	uint8_t b = rd_u8(r);
+
+	return b < BYTE_ESCAPE ? (b & low) : dec_value(r);
+}
+
+static uint8_t dec_filter_ref(struct rd *r, uint8_t nfilters)
+{
+	unsigned v = rd_u8(r) % (nfilters + 1u);
+
+	return v ? (uint8_t)(v - 1) : HOST_FILTER_NONE;
+}
+
+static void dec_setup(struct rd *r, struct program *p)
+{
+	uint8_t a = rd_u8(r);
+
+	p->nvcpus = 1 + (a & 1);
+	p->nfilters = (a >> 1) % (PROG_MAX_FILTERS + 1);
+	p->mask = dec_small(r, REASON_VALID_MASK) & REASON_VALID_MASK; /* set-up must succeed */
+	p->setup_filter = dec_filter_ref(r, p->nfilters);
+}
+
+static void dec_range(struct rd *r, struct prog_range *g)
+{
+	uint8_t b = rd_u8(r);
+
+	g->flags = b < BYTE_ESCAPE ? 1u + b % 3 : (uint32_t)dec_value(r);
+	g->base = dec_index(r);
+	g->nmsrs = (uint32_t)dec_value(r);
+	b = rd_u8(r);
+	if (b == BITMAP_BYTE_FAULT) {
+		g->bitmap_kind = BITMAP_FAULT;
+		return;
+	}
+	switch (b % 4) {
+	case 0:
+	case 1:
+		g->pattern = ~0ull;
+		break;
+	case 2:
+		g->pattern = 0;
+		break;
+	default:
+		g->pattern = dec_value(r);
+	}
+}
+
+static void dec_filter(struct rd *r, struct prog_filter *f)
+{
+	f->flags = (uint32_t)dec_small(r, FILTER_DEFAULT_DENY);
+	f->nranges = rd_u8(r) % (PROG_MAX_RANGES + 1);
+	for (unsigned i = 0; i < f->nranges; i++)
+		dec_range(r, &f->ranges[i]);
+}
+
+static uint8_t dec_error(struct rd *r)
+{
+	uint8_t e = rd_u8(r);
+
+	if (e == 0xff)
+		return rd_u8(r);
+	return e > ERROR_BASE ? e - ERROR_BASE : 0;
+}
+
+static void dec_guest(struct rd *r, const struct program *p, struct step *s)
+{
+	struct guest_step *g = &s->g;
+	uint32_t index = dec_index(r);
+	uint64_t value = 0, hi[3] = { 0 };
+	uint8_t f;
+
+	if (s->kind == STEP_WRMSR)
+		value = dec_msr_value(r, index);
+	f = rd_u8(r);
+	g->reply_flags = f & (REPLY_HOLD | REPLY_SCRIBBLE | REPLY_UNTOUCHED);
+	g->cpl = (f & GUEST_CPL3) == GUEST_CPL3 ? 3 : 0;
+	s->vcpu = (f & GUEST_VCPU ? 1 : 0) & (p->nvcpus - 1);
+	g->reply_error = dec_error(r);
+	g->reply_data = dec_value(r);
+	if (f & GUEST_EXTRA) {
+		for (unsigned i = 0; i < 3; i++)
+			hi[i] = dec_value(r);
+		if (s->kind == STEP_RDMSR) {
+			g->rax = hi[1];
+			g->rdx = hi[2];
+		}
+	}
+	g->rcx = index | (uint64_t)(uint32_t)hi[0] << 32;
+	if (s->kind == STEP_WRMSR) {
+		g->rax = (uint32_t)value | (uint64_t)(uint32_t)hi[1] << 32;
+		g->rdx = (value >> 32) | (uint64_t)(uint32_t)hi[2] << 32;
+	}
+}
+
+static void dec_msr_list(struct rd *r, struct host_step *h)
+{
+	unsigned v;
+
+	h->nlist = rd_u8(r) % (PROG_MAX_HOST_MSRS + 1);
+	h->nmsrs = h->nlist;
+	if (rd_u8(r) >= NMSRS_ESCAPE && h->nlist) {
+		v = (unsigned)rd_le(r, 2) % (PROG_HOST_NMSRS_MAX + 1);
+		h->nmsrs = v < h->nlist ? h->nlist : v;
+	}
+	for (unsigned i = 0; i < h->nlist; i++) {
+		h->list[i].index = dec_index(r);
+		h->list[i].value = dec_msr_value(r, h->list[i].index);
+	}
+}
+
+static uint64_t dec_cap(struct rd *r)
+{
+	uint8_t c = rd_u8(r);
+
+	switch (c % 4) {
+	case 0:
+		return CAP_USER_SPACE_MSR;
+	case 1:
+		return CAP_MSR_FILTER;
+	case 2:
+		return c >> 2;
+	default:
+		return dec_value(r);
+	}
+}
+
+static void dec_host(struct rd *r, const struct program *p, struct step *s)
+{
+	struct host_step *h = &s->h;
+	uint8_t b = rd_u8(r);
+
+	s->vcpu = (b & 1) & (p->nvcpus - 1);
+	h->target = b & 0x80 ? (b >> 1) & 3 : TARGET_DEFAULT;
+	switch (s->kind) {
+	case STEP_HOST_MASK:
+		h->arg = dec_small(r, REASON_VALID_MASK);
+		h->flags = (uint32_t)dec_value(r);
+		break;
+	case STEP_HOST_FILTER:
+		h->arg = dec_filter_ref(r, p->nfilters);
+		break;
+	case STEP_HOST_GET_MSRS:
+	case STEP_HOST_SET_MSRS:
+		dec_msr_list(r, h);
+		break;
+	case STEP_HOST_CHECK_CAP:
+		h->arg = dec_cap(r);
+		break;
+	}
+}
+
+static void dec_step(struct rd *r, struct program *p)
+{
+	struct step *s;
+	uint8_t kind;
+
+	if (rd_frame_end(r))
+		return; /* an empty frame is no step */
+	kind = op_kind(rd_u8(r) % OP_SLOTS);
+	if (!kind)
+		return; /* reserved operation */
+	s = &p->steps[p->nsteps++];
+	step_init(s, kind);
+	if (step_is_guest(kind))
+		dec_guest(r, p, s);
+	else
+		dec_host(r, p, s);
+}
+
+void program_decode(const uint8_t *data, size_t size, struct program *p)
+{
+	static const uint8_t empty[1];
+	struct rd r = { data ? data : empty, data ? data + size : empty };
+
+	program_init(p);
+	if (size >= 3 && data[0] == PROG_BIN_MAGIC0 && data[1] == PROG_BIN_MAGIC1)
+		r.p += 3; /* every version byte decodes as version 1 for now */
+	dec_setup(&r, p);
+	rd_next_frame(&r);
+	for (unsigned i = 0; i < p->nfilters; i++) {
+		dec_filter(&r, &p->filters[i]);
+		rd_next_frame(&r);
+	}
+	while (r.p != r.end && p->nsteps < PROG_MAX_STEPS) {
+		dec_step(&r, p);
+		rd_next_frame(&r);
+	}
+}
+
+/* ---- encoding: literal classes, the inverse of the decoder ---- */
+
+struct wr {
+	uint8_t *p, *end;
+	bool ok;
+};
+
+static void wr_raw(struct wr *w, uint8_t b)
+{
+	if (w->p == w->end) {
+		w->ok = false;
+		return;
+	}
+	*w->p++ = b;
+}
+
+static void wr_u8(struct wr *w, uint8_t b)
+{
+	if (b == BIN_SEP || b == BIN_ESC) {
+		wr_raw(w, BIN_ESC);
+		b ^= BIN_XOR;
+	}
+	wr_raw(w, b);
+}
+
+static void wr_le(struct wr *w, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		wr_u8(w, (uint8_t)(v >> (8 * i)));
+}
+
+static void enc_index(struct wr *w, uint32_t index)
+{
+	wr_u8(w, 3);
+	wr_le(w, index, 4);
+}
+
+static void enc_value(struct wr *w, uint64_t v)
+{
+	if (v < 64) {
+		wr_u8(w, (uint8_t)(v << 2));
+	} else if (v <= 0xffffffffull) {
+		wr_u8(w, 1);
+		wr_le(w, v, 4);
+	} else {
+		wr_u8(w, 2);
+		wr_le(w, v, 8);
+	}
+}
+
+static void enc_msr_value(struct wr *w, uint64_t v)
+{
+	if (v < 64) {
+		wr_u8(w, (uint8_t)(v << 2));
+	} else {
+		wr_u8(w, 3);
+		wr_le(w, v, 8);
+	}
+}
+
+static void enc_small(struct wr *w, uint64_t v, uint64_t low)
+{
+	if (v <= low) {
+		wr_u8(w, (uint8_t)v);
+	} else {
+		wr_u8(w, BYTE_ESCAPE);
+		enc_value(w, v);
+	}
+}
+
+static void enc_filter_ref(struct wr *w, uint64_t ref)
+{
+	wr_u8(w, ref == HOST_FILTER_NONE ? 0 : (uint8_t)(ref + 1));
+}
+
+static void enc_range(struct wr *w, const struct prog_range *g)
+{
+	if (g->flags >= 1 && g->flags <= 3) {
+		wr_u8(w, (uint8_t)(g->flags - 1));
+	} else {
+		wr_u8(w, BYTE_ESCAPE);
+		enc_value(w, g->flags);
+	}
+	enc_index(w, g->base);
+	enc_value(w, g->nmsrs);
+	if (g->bitmap_kind == BITMAP_FAULT) {
+		wr_u8(w, BITMAP_BYTE_FAULT);
+	} else if (g->pattern == ~0ull || g->pattern == 0) {
+		wr_u8(w, g->pattern ? 0 : 2);
+	} else {
+		wr_u8(w, 3);
+		enc_value(w, g->pattern);
+	}
+}
+
+static void enc_guest(struct wr *w, const struct step *s)
+{
+	const struct guest_step *g = &s->g;
+	bool rd = s->kind == STEP_RDMSR;
+	uint64_t hi[3] = { g->rcx >> 32, g->rax >> 32, g->rdx >> 32 };
+	uint8_t f = g->reply_flags | (g->cpl ? GUEST_CPL3 : 0) | (s->vcpu ? GUEST_VCPU : 0);
+
+	if (rd) {
+		hi[1] = g->rax;
+		hi[2] = g->rdx;
+	}
+	if (hi[0] || (rd ? hi[1] != PROG_RDMSR_RAX_DEFAULT || hi[2] != PROG_RDMSR_RDX_DEFAULT :
+			   hi[1] || hi[2]))
+		f |= GUEST_EXTRA;
+	wr_u8(w, rd ? OP_RDMSR : OP_WRMSR);
+	enc_index(w, guest_index(g));
+	if (!rd)
+		enc_msr_value(w, guest_wrmsr_value(g));
+	wr_u8(w, f);
+	if (g->reply_error && g->reply_error < 0xff - ERROR_BASE) {
+		wr_u8(w, g->reply_error + ERROR_BASE);
+	} else if (g->reply_error) {
+		wr_u8(w, 0xff);
+		wr_u8(w, g->reply_error);
+	} else {
+		wr_u8(w, 0);
+	}
+	enc_value(w, g->reply_data);
+	for (unsigned i = 0; f & GUEST_EXTRA && i < 3; i++)
+		enc_value(w, hi[i]);
+}
+
+static void enc_msr_list(struct wr *w, const struct host_step *h)
+{
+	wr_u8(w, h->nlist);
+	if (h->nmsrs != h->nlist) {
+		wr_u8(w, NMSRS_ESCAPE);
+		wr_le(w, h->nmsrs, 2);
+	} else {
+		wr_u8(w, 0);
+	}
+	for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
+		enc_index(w, h->list[i].index);
+		enc_msr_value(w, h->list[i].value);
+	}
+}
+
+static void enc_host(struct wr *w, const struct step *s)
+{
+	const struct host_step *h = &s->h;
+
+	wr_u8(w, (uint8_t)(OP_HOST + s->kind - STEP_HOST_MASK));
+	wr_u8(w, (uint8_t)(s->vcpu | (h->target ? 0x80 | h->target << 1 : 0)));
+	switch (s->kind) {
+	case STEP_HOST_MASK:
+		enc_small(w, h->arg, REASON_VALID_MASK);
+		enc_value(w, h->flags);
+		break;
+	case STEP_HOST_FILTER:
+		enc_filter_ref(w, h->arg);
+		break;
+	case STEP_HOST_GET_MSRS:
+	case STEP_HOST_SET_MSRS:
+		enc_msr_list(w, h);
+		break;
+	case STEP_HOST_CHECK_CAP:
+		if (h->arg == CAP_USER_SPACE_MSR || h->arg == CAP_MSR_FILTER) {
+			wr_u8(w, (uint8_t)(h->arg - CAP_USER_SPACE_MSR));
+		} else {
+			wr_u8(w, 3);
+			enc_value(w, h->arg);
+		}
+		break;
+	}
+}
+
+size_t program_encode(const struct program *p, uint8_t *buf, size_t size)
+{
+	struct wr w = { buf, buf + size, true };
+
+	wr_raw(&w, PROG_BIN_MAGIC0);
+	wr_raw(&w, PROG_BIN_MAGIC1);
+	wr_raw(&w, PROG_BIN_VERSION);
+	wr_u8(&w, (uint8_t)((p->nvcpus - 1) | p->nfilters << 1));
+	enc_small(&w, p->mask, REASON_VALID_MASK);
+	enc_filter_ref(&w, p->setup_filter);
+	for (unsigned i = 0; i < p->nfilters && i < PROG_MAX_FILTERS; i++) {
+		const struct prog_filter *f = &p->filters[i];
+
+		wr_raw(&w, BIN_SEP);
+		enc_small(&w, f->flags, FILTER_DEFAULT_DENY);
+		wr_u8(&w, f->nranges);
+		for (unsigned j = 0; j < f->nranges && j < PROG_MAX_RANGES; j++)
+			enc_range(&w, &f->ranges[j]);
+	}
+	for (unsigned i = 0; i < p->nsteps && i < PROG_MAX_STEPS; i++) {
+		wr_raw(&w, BIN_SEP);
+		if (step_is_guest(p->steps[i].kind))
+			enc_guest(&w, &p->steps[i]);
+		else
+			enc_host(&w, &p->steps[i]);
+	}
+	return w.ok ? (size_t)(w.p - buf) : 0;
+}

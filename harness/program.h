@@ -1,0 +1,173 @@
+/* program.h - the one description of a test: VM setup, guest and host steps, exit replies. */
+#ifndef MSREXIT_PROGRAM_H
+#define MSREXIT_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROG_MAX_STEPS 64
+#define PROG_MAX_FILTERS 4
+#define PROG_MAX_RANGES 16 /* KVM_MSR_FILTER_MAX_RANGES */
+#define PROG_MAX_HOST_MSRS 8
+#define PROG_MAX_VCPUS 2
+#define PROG_HOST_NMSRS_MAX 300 /* host get/set may claim more entries than listed (E2BIG) */
+
+/* Reason mask bits (KVM_MSR_EXIT_REASON_*). */
+#define REASON_INVAL 0x1u
+#define REASON_UNKNOWN 0x2u
+#define REASON_FILTER 0x4u
+#define REASON_VALID_MASK 0x7u
+
+/* Filter and range flags, as the ioctl takes them. */
+#define FILTER_DEFAULT_DENY 0x1u
+#define RANGE_READ 0x1u
+#define RANGE_WRITE 0x2u
+
+enum bitmap_kind {
+	BITMAP_PATTERN = 0, /* byte k of the bitmap is byte (k % 8) of pattern */
+	BITMAP_FAULT = 1, /* pass an unreadable address: the kernel must say EFAULT */
+};
+
+struct prog_range {
+	uint32_t flags;
+	uint32_t nmsrs;
+	uint32_t base;
+	uint8_t bitmap_kind;
+	uint64_t pattern;
+};
+
+struct prog_filter {
+	uint32_t flags;
+	uint8_t nranges; /* ranges[0..nranges) are passed; the rest of the 16 are zero */
+	struct prog_range ranges[PROG_MAX_RANGES];
+};
+
+/*
+ * Operation numbers are part of the binary format: never renumber or reuse
+ * one. Guest operations are 0x01..0x3f, host operations 0x40..0x7f.
+ */
+enum step_kind {
+	STEP_RDMSR = 0x01,
+	STEP_WRMSR = 0x02,
+
+	STEP_HOST_MASK = 0x40, /* KVM_ENABLE_CAP(USER_SPACE_MSR) */
+	STEP_HOST_FILTER = 0x41, /* KVM_X86_SET_MSR_FILTER with filter N, or none */
+	STEP_HOST_GET_MSRS = 0x42, /* KVM_GET_MSRS */
+	STEP_HOST_SET_MSRS = 0x43, /* KVM_SET_MSRS */
+	STEP_HOST_IMMEDIATE_EXIT = 0x44, /* KVM_RUN with immediate_exit = 1 */
+	STEP_HOST_GET_REGS = 0x45, /* KVM_GET_REGS: RIP (relative), RAX, RDX */
+	STEP_HOST_GET_EVENTS = 0x46, /* KVM_GET_VCPU_EVENTS: pending exception */
+	STEP_HOST_CHECK_CAP = 0x47, /* KVM_CHECK_EXTENSION */
+};
+
+static inline bool step_is_guest(uint8_t kind)
+{
+	return kind < 0x40;
+}
+
+/* Which fd a host step's ioctl goes to. */
+enum host_target {
+	TARGET_DEFAULT = 0, /* the natural fd: VM for mask/filter/cap, vCPU for msrs/regs */
+	TARGET_VM = 1,
+	TARGET_VCPU = 2,
+	TARGET_SYSTEM = 3, /* /dev/kvm */
+};
+
+/* Reply flags for an MSR exit. */
+#define REPLY_HOLD 0x1u /* leave the exit pending while the following host steps run */
+#define REPLY_SCRIBBLE 0x2u /* garbage in exit_reason, reason, index, pad (and WRMSR data) */
+#define REPLY_UNTOUCHED 0x4u /* do not write kvm_run at all: the kernel's zeroed error/data */
+
+struct guest_step {
+	uint8_t cpl; /* 0 or 3 */
+	uint64_t rcx; /* low 32 bits = index; upper half is garbage the CPU must ignore */
+	uint64_t rax; /* WRMSR value low half / RDMSR initial value */
+	uint64_t rdx;
+	/* the reply to the exit this access causes, if it causes one */
+	uint8_t reply_error;
+	uint64_t reply_data;
+	uint8_t reply_flags;
+};
+
+struct host_msr {
+	uint32_t index;
+	uint64_t value; /* for SET */
+};
+
+struct host_step {
+	uint8_t target; /* enum host_target */
+	uint64_t arg; /* mask value, filter number (0xff = none), cap number */
+	uint32_t flags; /* KVM_ENABLE_CAP flags */
+	uint16_t nmsrs; /* entries passed to GET/SET_MSRS (>= nlist; the list repeats) */
+	uint8_t nlist;
+	struct host_msr list[PROG_MAX_HOST_MSRS];
+};
+
+#define HOST_FILTER_NONE 0xff
+
+struct step {
+	uint8_t kind; /* enum step_kind */
+	uint8_t vcpu;
+	uint32_t line; /* source line of a text program, 0 for binary */
+	union {
+		struct guest_step g;
+		struct host_step h;
+	};
+};
+
+struct program {
+	uint8_t nvcpus; /* 1 or 2 */
+	uint64_t mask; /* reason mask enabled at setup */
+	uint8_t setup_filter; /* filter installed at setup, HOST_FILTER_NONE for none */
+	uint8_t nfilters;
+	struct prog_filter filters[PROG_MAX_FILTERS];
+	uint16_t nsteps;
+	struct step steps[PROG_MAX_STEPS];
+};
+
+void program_init(struct program *p);
+
+/* What a guest RDMSR finds in RAX/RDX unless the program says otherwise. */
+#define PROG_RDMSR_RAX_DEFAULT 0xa5a5a5a5a5a5a5a5ull
+#define PROG_RDMSR_RDX_DEFAULT 0x5a5a5a5a5a5a5a5aull
+/* A step of this kind with every default the text format leaves out; unused fields zero. */
+void step_init(struct step *s, uint8_t kind);
+
+static inline uint32_t guest_index(const struct guest_step *g)
+{
+	return (uint32_t)g->rcx;
+}
+
+static inline uint64_t guest_wrmsr_value(const struct guest_step *g)
+{
+	return (g->rdx << 32) | (uint32_t)g->rax;
+}
+
+/* Binary codec (fuzzers): every byte string decodes to a valid, bounded program. */
+#define PROG_BIN_MAGIC0 'M'
+#define PROG_BIN_MAGIC1 'X'
+#define PROG_BIN_VERSION 1
+#define PROG_BIN_MAX_SIZE 20480 /* program_encode never needs more */
+void program_decode(const uint8_t *data, size_t size, struct program *p);
+/* Returns bytes written, or 0 if buf is too small. decode(encode(p)) == p. */
+size_t program_encode(const struct program *p, uint8_t *buf, size_t size);
+
+/* Text codec (people). */
+struct parse_error {
+	char file[256];
+	unsigned line, column;
+	char msg[256];
+};
+/* Returns 0 on success, -1 with *err filled in. */
+int program_parse(const char *text, const char *filename, struct program *p,
+		  struct parse_error *err);
+/* Canonical text; returns length, or -1 if buf is too small. */
+int program_format(const struct program *p, char *buf, size_t size);
+
+/* Both formats, chosen by content: binary programs start with the magic. */
+int program_load_file(const char *path, struct program *p, struct parse_error *err);
+
+const char *step_name(uint8_t kind);
+
+#endif

@@ -1,0 +1,56 @@
+/* runner.c - one program end to end: fresh VM, execute, oracle, compare, kernel health. */
+#include <stdio.h>
+#include <string.h>
+
+#include "execute.h"
+#include "kvm.h"
+#include "runner.h"
+
+int run_program_on(struct vm *vm, const struct program *p, const struct kernel_facts *f,
+		   const struct exec_opts *o, struct run_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	execute(vm, p, o, &r->t);
+	oracle_predict(p, f, &r->e);
+	r->mismatches = compare(p, &r->e, &r->t, &r->v);
+	return r->mismatches ? EXIT_MISMATCH : EXIT_OK;
+}
+
+int run_program(const struct program *p, const struct kernel_facts *f, struct health *h,
+		unsigned timeout_ms, struct run_result *r)
+{
+	struct exec_opts o = { .timeout_ms = timeout_ms, .inject = exec_inject_from_env() };
+	struct kvm_sys *sys;
+	struct vm vm;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	sys = kvm_sys_get(&st);
+	if (!sys)
+		return st;
+	if (vm_create(&vm, sys, p->nvcpus))
+		return EXIT_NO_KVM;
+	execute(&vm, p, &o, &r->t);
+	vm_destroy(&vm);
+	oracle_predict(p, f, &r->e);
+	r->mismatches = compare(p, &r->e, &r->t, &r->v);
+	if (h)
+		r->unhealthy = health_check(h, r->health, sizeof(r->health));
+	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
+}
+
+void run_print_mismatches(const char *name, const struct program *p, const struct run_result *r,
+			  FILE *out)
+{
+	for (unsigned i = 0; i < r->v.n; i++) {
+		const struct mismatch *m = &r->v.m[i];
+
+		fprintf(out, "%s:%u: op %d: %s: expected %s, got %s [%s]\n", name, m->line, m->step,
+			m->field, m->expected, m->observed, m->signature);
+	}
+	if (r->mismatches > r->v.n)
+		fprintf(out, "%s: ... and %u more mismatches\n", name, r->mismatches - r->v.n);
+	if (r->unhealthy)
+		fprintf(out, "%s: kernel health: %s [kernel/health]\n", name, r->health);
+	(void)p;
+}

@@ -1,0 +1,38 @@
+/* runner.h - one program end to end: fresh VM, execute, oracle, compare, kernel health. */
+#ifndef MSREXIT_RUNNER_H
+#define MSREXIT_RUNNER_H
+
+#include "facts.h"
+#include "health.h"
+#include "oracle.h"
+#include "program.h"
+#include "trace.h"
+
+struct run_result {
+	struct trace t;
+	struct expected e;
+	struct verdict v;
+	unsigned mismatches;
+	bool unhealthy;
+	char health[512];
+};
+
+/*
+ * Returns EXIT_OK, EXIT_MISMATCH (a mismatch or a kernel health finding), or
+ * EXIT_NO_KVM/EXIT_BAD_INPUT when the VM could not be made (kvm_last_error()).
+ * h may be NULL (no health check).
+ */
+int run_program(const struct program *p, const struct kernel_facts *f, struct health *h,
+		unsigned timeout_ms, struct run_result *r);
+
+/* The same on a VM the caller made and set up (o->setup_done); the VM is left to the caller. */
+struct exec_opts;
+struct vm;
+int run_program_on(struct vm *vm, const struct program *p, const struct kernel_facts *f,
+		   const struct exec_opts *o, struct run_result *r);
+
+/* Prints the verdict: "op N: field: expected X, got Y (line L) [signature]". */
+void run_print_mismatches(const char *name, const struct program *p, const struct run_result *r,
+			  FILE *out);
+
+#endif

@@ -1,0 +1,330 @@
+/* trace_text.c - words and texts for traces and verdicts, and trace_print (one line per step). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "msr_table.h"
+#include "trace.h"
+#include "trace_text.h"
+
+const char *tt_reason_name(uint32_t r)
+{
+	switch (r) {
+	case 0:
+		return "none";
+	case REASON_INVAL:
+		return "INVAL";
+	case REASON_UNKNOWN:
+		return "UNKNOWN";
+	case REASON_FILTER:
+		return "FILTER";
+	default:
+		return "other";
+	}
+}
+
+const char *tt_alt_outcome(const struct guest_alt *a)
+{
+	return a->exit ? "exit" : a->gp ? "gp" : "success";
+}
+
+const char *tt_obs_result(const struct guest_obs *o)
+{
+	if (!o->faulted)
+		return "success";
+	return o->vector == VEC_GP ? "gp" : o->vector == VEC_UD ? "ud" : "fault";
+}
+
+const char *tt_obs_outcome(const struct guest_obs *o)
+{
+	return o->exited ? "exit" : tt_obs_result(o);
+}
+
+const char *tt_alt_class(const struct step *s, const struct guest_alt *a)
+{
+	if (a->reason)
+		return tt_reason_name(a->reason);
+	if (a->gp)
+		return s->g.cpl ? "CPL3" : "GP";
+	return "OK";
+}
+
+const char *tt_errno_name(int err, char *buf, size_t n)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EPERM, "EPERM" },   { ENOENT, "ENOENT" }, { EINTR, "EINTR" },
+		{ EIO, "EIO" },	      { ENXIO, "ENXIO" },   { E2BIG, "E2BIG" },
+		{ EBADF, "EBADF" },   { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },   { EEXIST, "EEXIST" },
+		{ EINVAL, "EINVAL" }, { ENOTTY, "ENOTTY" }, { ENOSPC, "ENOSPC" },
+		{ ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].err == err) {
+			snprintf(buf, n, "%s", names[i].name);
+			return buf;
+		}
+	}
+	snprintf(buf, n, "E%d", err);
+	return buf;
+}
+
+const char *tt_host_class(const struct host_exp *h, char *buf, size_t n)
+{
+	if (h->ret_any)
+		return "ANY";
+	if (h->ret < 0)
+		return tt_errno_name(h->err, buf, n);
+	return "OK";
+}
+
+const char *tt_host_ret_word(long ret, int err, char *buf, size_t n)
+{
+	if (ret < 0)
+		return tt_errno_name(err, buf, n);
+	snprintf(buf, n, "%ld", ret);
+	return buf;
+}
+
+const char *tt_host_ret_text(long ret, int err, char *buf, size_t n)
+{
+	char e[24];
+
+	if (ret < 0)
+		snprintf(buf, n, "%ld (%s)", ret, tt_errno_name(err, e, sizeof(e)));
+	else
+		snprintf(buf, n, "%ld", ret);
+	return buf;
+}
+
+const char *tt_exit_kind_text(uint32_t exit, char *buf, size_t n)
+{
+	if (exit == KVM_EXIT_RDMSR)
+		snprintf(buf, n, "exit RDMSR");
+	else if (exit == KVM_EXIT_WRMSR)
+		snprintf(buf, n, "exit WRMSR");
+	else if (exit == 0)
+		snprintf(buf, n, "no exit");
+	else
+		snprintf(buf, n, "exit %" PRIu32, exit);
+	return buf;
+}
+
+const char *tt_alt_exit_text(const struct guest_alt *a, char *buf, size_t n)
+{
+	char k[24];
+
+	tt_exit_kind_text(a->exit, k, sizeof(k));
+	if (!a->exit)
+		snprintf(buf, n, "%s", k);
+	else
+		snprintf(buf, n, "%s reason %s", k, tt_reason_name(a->reason));
+	return buf;
+}
+
+const char *tt_obs_exit_text(const struct guest_obs *o, char *buf, size_t n)
+{
+	char k[24];
+
+	tt_exit_kind_text(o->exited ? o->exit_reason : 0, k, sizeof(k));
+	if (!o->exited)
+		snprintf(buf, n, "%s", k);
+	else
+		snprintf(buf, n, "%s reason %s", k, tt_reason_name(o->reason));
+	return buf;
+}
+
+const char *tt_alt_result_text(const struct guest_alt *a, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", a->gp ? "#GP(0)" : "success");
+	return buf;
+}
+
+const char *tt_obs_result_text(const struct guest_obs *o, char *buf, size_t n)
+{
+	if (!o->faulted)
+		snprintf(buf, n, "success");
+	else if (o->vector == VEC_GP)
+		snprintf(buf, n, "#GP(%" PRIu32 ")", o->error_code);
+	else if (o->vector == VEC_UD)
+		snprintf(buf, n, "#UD");
+	else
+		snprintf(buf, n, "#%u(%" PRIu32 ")", o->vector, o->error_code);
+	return buf;
+}
+
+const char *tt_host_val_name(uint8_t kind, unsigned i, char *buf, size_t n)
+{
+	static const char *const regs[] = { "rip", "rax", "rdx" };
+	static const char *const events[] = { "exception", "vector", "has_error_code",
+					      "error_code" };
+
+	if (kind == STEP_HOST_GET_REGS && i < 3)
+		snprintf(buf, n, "%s", regs[i]);
+	else if (kind == STEP_HOST_GET_EVENTS && i < 4)
+		snprintf(buf, n, "%s", events[i]);
+	else if (kind == STEP_HOST_GET_MSRS)
+		snprintf(buf, n, "data[%u]", i);
+	else
+		snprintf(buf, n, "val[%u]", i);
+	return buf;
+}
+
+static void print_msr(FILE *out, uint32_t index)
+{
+	const struct msr_info *info = msr_lookup(index);
+
+	if (info)
+		fprintf(out, "%s", info->name);
+	else
+		fprintf(out, "0x%" PRIx32, index);
+}
+
+static void print_reply(FILE *out, const struct guest_step *g)
+{
+	if (g->reply_flags & REPLY_UNTOUCHED)
+		fprintf(out, " -> reply untouched");
+	else
+		fprintf(out, " -> reply error %u data 0x%" PRIx64, g->reply_error, g->reply_data);
+	if (g->reply_flags & REPLY_HOLD)
+		fprintf(out, " hold");
+	if (g->reply_flags & REPLY_SCRIBBLE)
+		fprintf(out, " scribble");
+}
+
+static void print_guest_obs(FILE *out, const struct step *s, const struct guest_obs *o)
+{
+	char buf[48];
+
+	if (!o->ran) {
+		fprintf(out, "not run");
+		return;
+	}
+	if (o->exited) {
+		fprintf(out, "%s index 0x%" PRIx32 " data 0x%" PRIx64,
+			tt_obs_exit_text(o, buf, sizeof(buf)), o->index, o->data);
+		if (o->exit_error || o->exit_pad_dirty || o->exit_rip)
+			fprintf(out, " (error %u pad %s rip %+" PRId64 ")", o->exit_error,
+				o->exit_pad_dirty ? "dirty" : "zero", o->exit_rip);
+		print_reply(out, &s->g);
+		fprintf(out, " -> ");
+	}
+	fprintf(out, "%s rax 0x%" PRIx64 " rdx 0x%" PRIx64 " rip %+" PRId64,
+		tt_obs_result_text(o, buf, sizeof(buf)), o->rax, o->rdx, o->rip);
+}
+
+static void print_alt(FILE *out, const struct step *s, const struct guest_alt *a)
+{
+	char buf[48];
+
+	if (a->exit)
+		fprintf(out, "%s -> ", tt_alt_exit_text(a, buf, sizeof(buf)));
+	if (a->gp && !a->exit && a->reason)
+		fprintf(out, "#GP(0) (%s)", tt_reason_name(a->reason));
+	else if (a->gp)
+		fprintf(out, "#GP(0)");
+	else if (s->kind == STEP_WRMSR)
+		fprintf(out, "success");
+	else if (a->data_any)
+		fprintf(out, "success rax * rdx *");
+	else
+		fprintf(out, "success rax 0x%" PRIx64 " rdx 0x%" PRIx64, a->rax, a->rdx);
+}
+
+static void print_guest(FILE *out, const struct step *s, const struct guest_obs *o,
+			const struct guest_exp *x)
+{
+	fprintf(out, "%s ", step_name(s->kind));
+	print_msr(out, guest_index(&s->g));
+	if (s->kind == STEP_WRMSR)
+		fprintf(out, " value 0x%" PRIx64, guest_wrmsr_value(&s->g));
+	fprintf(out, " cpl%u vcpu%u: ", s->g.cpl, s->vcpu);
+	print_guest_obs(out, s, o);
+	if (!x)
+		return;
+	fprintf(out, "  [expected:");
+	for (unsigned i = 0; i < x->nalt && i < MAX_ALTS; i++) {
+		fprintf(out, "%s", i ? " | " : " ");
+		print_alt(out, s, &x->alt[i]);
+	}
+	fprintf(out, "%s]", x->nalt ? "" : " any");
+}
+
+static void print_host_args(FILE *out, const struct step *s)
+{
+	static const char *const targets[] = { "", " vm", " vcpu", " system" };
+	const struct host_step *h = &s->h;
+
+	fprintf(out, "%s vcpu%u%s", step_name(s->kind), s->vcpu,
+		h->target < 4 ? targets[h->target] : " target?");
+	if (s->kind == STEP_HOST_MASK)
+		fprintf(out, " mask 0x%" PRIx64 " flags 0x%" PRIx32, h->arg, h->flags);
+	else if (s->kind == STEP_HOST_FILTER && h->arg == HOST_FILTER_NONE)
+		fprintf(out, " none");
+	else if (s->kind == STEP_HOST_FILTER || s->kind == STEP_HOST_CHECK_CAP)
+		fprintf(out, " %" PRIu64, h->arg);
+	if (s->kind != STEP_HOST_GET_MSRS && s->kind != STEP_HOST_SET_MSRS)
+		return;
+	fprintf(out, " nmsrs %u:", h->nmsrs);
+	for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
+		fprintf(out, " ");
+		print_msr(out, h->list[i].index);
+		if (s->kind == STEP_HOST_SET_MSRS)
+			fprintf(out, "=0x%" PRIx64, h->list[i].value);
+	}
+}
+
+static void print_host(FILE *out, const struct step *s, const struct host_obs *o,
+		       const struct host_exp *x)
+{
+	char buf[48];
+
+	print_host_args(out, s);
+	if (!o->ran)
+		fprintf(out, ": not run");
+	else
+		fprintf(out, ": ret %s", tt_host_ret_text(o->ret, o->err, buf, sizeof(buf)));
+	for (unsigned i = 0; o->ran && i < o->nvals && i < PROG_MAX_HOST_MSRS; i++)
+		fprintf(out, "%s0x%" PRIx64, i ? " " : " vals ", o->vals[i]);
+	if (!x)
+		return;
+	if (x->ret_any)
+		fprintf(out, "  [expected: ret *");
+	else
+		fprintf(out, "  [expected: ret %s",
+			tt_host_ret_text(x->ret, x->err, buf, sizeof(buf)));
+	for (unsigned i = 0; i < x->nvals && i < PROG_MAX_HOST_MSRS; i++) {
+		fprintf(out, "%s", i ? " " : " vals ");
+		if (x->val_any & (1u << i))
+			fprintf(out, "*");
+		else
+			fprintf(out, "0x%" PRIx64, x->vals[i]);
+	}
+	fprintf(out, "]");
+}
+
+void trace_print(const struct program *p, const struct trace *t, const struct expected *e,
+		 FILE *out)
+{
+	int n = p->nsteps < PROG_MAX_STEPS ? p->nsteps : PROG_MAX_STEPS;
+
+	for (int i = 0; i < n; i++) {
+		const struct step *s = &p->steps[i];
+
+		if (t->abort_step >= 0 && i == t->abort_step)
+			fprintf(out, "  -- run aborted here: %s\n", t->abort_msg);
+		fprintf(out, "%3d ", i);
+		if (step_is_guest(s->kind))
+			print_guest(out, s, &t->g[i], e ? &e->g[i] : NULL);
+		else
+			print_host(out, s, &t->h[i], e ? &e->h[i] : NULL);
+		fprintf(out, "\n");
+	}
+	if (t->abort_step >= n)
+		fprintf(out, "  -- run aborted after the last step: %s\n", t->abort_msg);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# cli.sh - the command line: help everywhere, clear errors with file:line:column, exit statuses.
+set -euo pipefail
+bin=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+for c in run asm disasm facts; do
+	expect 0 "$bin" "$c" --help
+	echo "$out" | grep -q "^usage: msrexit $c" || fail "$c --help: $out"
+done
+expect 0 "$bin" --help
+expect 2 "$bin" frobnicate
+expect 2 "$bin" run
+expect 2 "$bin" run "$tmp/does-not-exist.msr"
+echo "$out" | grep -q "does-not-exist.msr" || fail "missing file not named: $out"
+
+printf 'rdmsr EFER\nrdmsr EFERX\n' >"$tmp/bad.msr"
+expect 2 "$bin" run "$tmp/bad.msr"
+echo "$out" | grep -q "bad.msr:2:7: error: .*EFERX" || fail "syntax error position: $out"
+expect 2 "$bin" asm "$tmp/bad.msr"
+
+# asm/disasm: text -> binary -> canonical text -> binary is stable
+printf '# comment\nsetup mask=UNKNOWN|FILTER\nrdmsr 0x12345678 data=0x1122334455667788\nwrmsr LSTAR 0xffffffff81000000\n' >"$tmp/a.msr"
+expect 0 "$bin" asm "$tmp/a.msr" -o "$tmp/a.bin"
+expect 0 "$bin" disasm "$tmp/a.bin" -o "$tmp/b.msr"
+expect 0 "$bin" asm "$tmp/b.msr" -o "$tmp/b.bin"
+cmp -s "$tmp/a.bin" "$tmp/b.bin" || fail "asm(disasm(asm(x))) differs from asm(x)"
+grep -q "^wrmsr LSTAR 0xffffffff81000000" "$tmp/b.msr" || fail "disasm text: $(cat "$tmp/b.msr")"
+# any bytes are a program
+head -c 300 /dev/urandom >"$tmp/r.bin"
+expect 0 "$bin" disasm "$tmp/r.bin"
+echo "cli: ok"

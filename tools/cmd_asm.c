@@ -1,0 +1,127 @@
+/* cmd_asm.c - `msrexit asm` and `msrexit disasm`: convert programs between text and binary. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "facts_probe.h"
+#include "kvm.h"
+#include "program.h"
+
+static const char asm_usage[] =
+    "usage: msrexit asm FILE.msr [-o OUT.bin]\n\n"
+    "Assembles a text program into the binary format the fuzzers use (to stdout\n"
+    "unless -o is given). Syntax errors name file, line and column; exit status 2.\n";
+
+static const char disasm_usage[] =
+    "usage: msrexit disasm FILE [-o OUT.msr]\n\n"
+    "Prints the canonical text of a binary (or text) program. Any byte string is a\n"
+    "valid binary program, so this also shows what a fuzzer input means.\n";
+
+static int parse_io(int argc, char **argv, const char *usage, const char **in, const char **out)
+{
+	int c;
+
+	optind = 1;
+	*out = NULL;
+	while ((c = getopt(argc, argv, "o:")) != -1) {
+		if (c != 'o') {
+			fputs(usage, stderr);
+			return -1;
+		}
+		*out = optarg;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "%s: expected exactly one input file\n\n%s", argv[0], usage);
+		return -1;
+	}
+	*in = argv[optind];
+	return 0;
+}
+
+static int write_out(const char *path, const void *buf, size_t len)
+{
+	FILE *f = path ? fopen(path, "wb") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	if (fwrite(buf, 1, len, f) != len || (path && fclose(f))) {
+		fprintf(stderr, "%s: write failed: %s\n", path ? path : "stdout", strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	if (!path)
+		fflush(stdout);
+	return 0;
+}
+
+int cmd_asm(int argc, char **argv)
+{
+	static struct program p;
+	static uint8_t buf[1 << 16];
+	const char *in, *out;
+	size_t len;
+
+	if (wants_help(argc, argv, asm_usage))
+		return 0;
+	if (parse_io(argc, argv, asm_usage, &in, &out))
+		return EXIT_BAD_INPUT;
+	if (load_program_or_say(in, &p))
+		return EXIT_BAD_INPUT;
+	len = program_encode(&p, buf, sizeof(buf));
+	if (!len) {
+		fprintf(stderr, "%s: program too large to encode\n", in);
+		return EXIT_BAD_INPUT;
+	}
+	return write_out(out, buf, len);
+}
+
+int cmd_disasm(int argc, char **argv)
+{
+	static struct program p;
+	static char text[1 << 18];
+	const char *in, *out;
+	int len;
+
+	if (wants_help(argc, argv, disasm_usage))
+		return 0;
+	if (parse_io(argc, argv, disasm_usage, &in, &out))
+		return EXIT_BAD_INPUT;
+	if (load_program_or_say(in, &p))
+		return EXIT_BAD_INPUT;
+	len = program_format(&p, text, sizeof(text));
+	if (len < 0) {
+		fprintf(stderr, "%s: program text too large\n", in);
+		return EXIT_BAD_INPUT;
+	}
+	return write_out(out, text, (size_t)len);
+}
+
+static const char facts_usage[] =
+    "usage: msrexit facts\n\n"
+    "Probes this kernel's KVM as the oracle sees it and prints it:\n"
+    "version, module parameters, CPUID bits, and per known MSR how a\n"
+    "guest read and a host read fare, with the initial value.\n";
+
+int cmd_facts(int argc, char **argv)
+{
+	const struct kernel_facts *f;
+	int st;
+
+	if (wants_help(argc, argv, facts_usage))
+		return 0;
+	if (argc > 1) {
+		fputs(facts_usage, stderr);
+		return EXIT_BAD_INPUT;
+	}
+	f = facts_get(&st);
+	if (!f) {
+		fprintf(stderr, "msrexit facts: %s\n", kvm_last_error());
+		return st;
+	}
+	facts_print(f, stdout);
+	return 0;
+}
