@@ -326,10 +326,8 @@ static int segment_end(const struct program *p, int start)
 	return end;
 }
 
-enum exec_inject exec_inject_from_env(void)
+static enum exec_inject inject_named(const char *e)
 {
-	const char *e = getenv("MSREXIT_INJECT");
-
 	if (!e)
 		return INJECT_NONE;
 	if (!strcmp(e, "reply-data"))
@@ -339,6 +337,15 @@ enum exec_inject exec_inject_from_env(void)
 	if (!strcmp(e, "hang"))
 		return INJECT_HANG;
 	return INJECT_NONE;
+}
+
+enum exec_inject exec_inject_from_env(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = inject_named(getenv("MSREXIT_INJECT"));
+	return (enum exec_inject)cached;
 }
 
 /* A kernel that loops the guest, simulated: "jmp ." where execution lands after each site. */
@@ -361,6 +368,8 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 	trace_init(t);
 	if (!o.max_exits)
 		o.max_exits = 4u * p->nsteps + 16;
+	if (o.inject == INJECT_NONE)
+		o.inject = exec_inject_from_env(); /* every path, C cases included */
 	if (!o.timeout_ms)
 		o.timeout_ms = 2000;
 	if (watchdog_init()) {

@@ -19,7 +19,7 @@ int run_program_on(struct vm *vm, const struct program *p, const struct kernel_f
 int run_program(const struct program *p, const struct kernel_facts *f, struct health *h,
 		unsigned timeout_ms, struct run_result *r)
 {
-	struct exec_opts o = { .timeout_ms = timeout_ms, .inject = exec_inject_from_env() };
+	struct exec_opts o = { .timeout_ms = timeout_ms };
 	struct kvm_sys *sys;
 	struct vm vm;
 	int st;
