@@ -25,26 +25,30 @@ static void diag_append(struct case_ctx *c, const char *line)
 	c->diag_len += (size_t)sprintf(c->diag + c->diag_len, "# %s\n", line);
 }
 
-void case_diag(struct case_ctx *c, const char *fmt, ...)
+static void vdiag(struct case_ctx *c, const char *fmt, va_list ap)
 {
 	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	diag_append(c, line);
+}
+
+void case_diag(struct case_ctx *c, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vdiag(c, fmt, ap);
 	va_end(ap);
-	diag_append(c, line);
 }
 
 int case_fail(struct case_ctx *c, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vdiag(c, fmt, ap);
 	va_end(ap);
-	diag_append(c, line);
 	c->failed = true;
 	return CASE_FAIL;
 }

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 /* execute.c - drives one program on a VM and records the observed trace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -336,6 +337,8 @@ static enum exec_inject inject_named(const char *e)
 		return INJECT_REPLY_ERROR;
 	if (!strcmp(e, "hang"))
 		return INJECT_HANG;
+	if (!strcmp(e, "kmsg"))
+		return INJECT_KMSG;
 	return INJECT_NONE;
 }
 
@@ -360,6 +363,19 @@ static void inject_hang(struct vm *vm)
 		}
 }
 
+static void inject_kmsg(void)
+{
+	static const char line[] =
+	    "<4>msrexit: injected for a test: WARNING: CPU: 0 PID: 0 at msrexit\n";
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, line, sizeof(line) - 1) < 0)
+			perror("msrexit: writing /dev/kmsg");
+		close(fd);
+	}
+}
+
 int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts, struct trace *t)
 {
 	struct exec_opts o = *opts;
@@ -368,7 +384,7 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 	trace_init(t);
 	if (!o.max_exits)
 		o.max_exits = 4u * p->nsteps + 16;
-	if (o.inject == INJECT_NONE)
+	if (o.inject == INJECT_NONE && !o.no_inject)
 		o.inject = exec_inject_from_env(); /* every path, C cases included */
 	if (!o.timeout_ms)
 		o.timeout_ms = 2000;
@@ -378,6 +394,8 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 	}
 	if (o.inject == INJECT_HANG)
 		inject_hang(vm);
+	if (o.inject == INJECT_KMSG)
+		inject_kmsg();
 	if (!o.setup_done && setup(vm, p, t))
 		return -1;
 	while (n < p->nsteps) {

@@ -12,6 +12,7 @@ enum exec_inject {
 	INJECT_REPLY_DATA, /* answer RDMSR exits with data ^ 1 */
 	INJECT_REPLY_ERROR, /* answer every exit with error ^ 1 */
 	INJECT_HANG, /* the guest spins after a successful access: the watchdog must fire */
+	INJECT_KMSG, /* a WARNING line in the kernel log: the health check must see it */
 };
 
 struct exec_opts {
@@ -19,9 +20,10 @@ struct exec_opts {
 	unsigned max_exits; /* per program; 0 = 4 per step + 16 */
 	enum exec_inject inject;
 	bool setup_done; /* the caller applied the program's mask and filter itself */
+	bool no_inject; /* ignore $MSREXIT_INJECT (the kernel facts probe) */
 };
 
-/* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang), or INJECT_NONE. */
+/* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang, kmsg), or INJECT_NONE. */
 enum exec_inject exec_inject_from_env(void);
 
 /*

@@ -78,7 +78,7 @@ static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 {
 	static struct program p;
 	static struct trace t;
-	struct exec_opts o = { 0 };
+	struct exec_opts o = { .no_inject = true };
 	int pos[64], n = 0, r;
 	struct vm vm;
 

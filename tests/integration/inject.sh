@@ -17,4 +17,8 @@ MSREXIT_INJECT=reply-error expect 1 "$bin" run "$tmp/p.msr"
 echo "$out" | grep -q "op 1: result" || fail "reply-error: $out"
 MSREXIT_INJECT=hang expect 1 "$bin" run --timeout 300 "$tmp/p.msr"
 echo "$out" | grep -q "watchdog" || fail "hang: $out"
+if [ -w /dev/kmsg ] && [ -r /dev/kmsg ]; then
+	MSREXIT_INJECT=kmsg expect 1 "$bin" run "$tmp/p.msr"
+	echo "$out" | grep -q "kernel health: kernel log: .*WARNING" || fail "kmsg: $out"
+fi
 echo "inject: ok"
