@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 
 #include "conform.h"
+#include "execute.h"
 #include "filter.h"
 #include "program_build.h"
 
@@ -118,6 +119,68 @@ static int wrong_fds(struct case_ctx *c)
 	return CASE_PASS;
 }
 
+/* xorshift64: a fixed sequence, so a failure reproduces */
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+#define ARB_BASE 0x7ffe0000u /* a region KVM has never known: allowed reads exit UNKNOWN */
+
+/*
+ * Programs describe bitmaps as a repeating 64-bit pattern; this case installs
+ * full-size random bitmaps directly and reads the kernel's decision, index
+ * by index, from the exit reason: UNKNOWN (allowed, then KVM did not know
+ * it) or FILTER (denied).
+ */
+static int arbitrary_bitmap(struct case_ctx *c)
+{
+	static struct filter_buf buf;
+	static struct program p;
+	static struct trace t;
+	struct exec_opts o = { .timeout_ms = 2000, .setup_done = true };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct vm vm;
+
+	if (c->facts->ignore_msrs)
+		return case_skip(c, "kvm.ignore_msrs=Y: unknown MSRs never exit");
+	if (!case_vm(c, &vm, 1))
+		return CASE_FAIL;
+	memset(&buf.f, 0, sizeof(buf.f));
+	buf.f.flags = FILTER_DEFAULT_DENY;
+	buf.f.ranges[0] = (struct kvm_msr_filter_range){
+		.flags = RANGE_READ, .nmsrs = 12288, .base = ARB_BASE, .bitmap = buf.bitmap[0]
+	};
+	for (unsigned k = 0; k < FILTER_BITMAP_MAX; k++)
+		buf.bitmap[0][k] = (uint8_t)next_random(&x);
+	if (vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN | REASON_FILTER) ||
+	    ioctl(vm.fd, KVM_X86_SET_MSR_FILTER, &buf.f)) {
+		vm_destroy(&vm);
+		return case_fail(c, "installing a random 12288-MSR bitmap: %s", strerror(errno));
+	}
+	pb_init(&p, 1, REASON_UNKNOWN | REASON_FILTER);
+	for (unsigned k = 0; k < PROG_MAX_STEPS; k++)
+		pb_rdmsr(&p, ARB_BASE + (uint32_t)(next_random(&x) % 12288));
+	execute(&vm, &p, &o, &t);
+	vm_destroy(&vm);
+	if (t.abort_step >= 0)
+		return case_fail(c, "run stopped at step %d: %s", t.abort_step, t.abort_msg);
+	for (unsigned k = 0; k < p.nsteps; k++) {
+		uint32_t bit = guest_index(&p.steps[k].g) - ARB_BASE;
+		bool allowed = buf.bitmap[0][bit / 8] >> (bit % 8) & 1;
+		uint32_t want = allowed ? REASON_UNKNOWN : REASON_FILTER;
+
+		CASE_EXPECT(c, t.g[k].exited && t.g[k].reason == want,
+			    "index 0x%x (bit %u, %s): exited %d reason %u, want %u", ARB_BASE + bit,
+			    bit, allowed ? "allowed" : "denied", t.g[k].exited, t.g[k].reason,
+			    want);
+	}
+	return CASE_PASS;
+}
+
 const struct conform_case filter_ioctl_cases[] = {
 	{ "filter_ioctl.bad_filter_flags", "3",
 	  "each filter flag bit 1..31 is EINVAL and leaves the old filter in force",
@@ -128,6 +191,9 @@ const struct conform_case filter_ioctl_cases[] = {
 	{ "filter_ioctl.bad_range_in_any_slot", "3",
 	  "an oversized range in any of the 16 slots refuses the whole filter",
 	  bad_range_in_any_slot, NULL },
+	{ "filter_ioctl.arbitrary_bitmap", "3",
+	  "a random full-size (12288-MSR) bitmap decides each index bit by bit", arbitrary_bitmap,
+	  NULL },
 	{ "filter_ioctl.wrong_fds", "3",
 	  "KVM_X86_SET_MSR_FILTER on a vCPU fd or /dev/kvm is EINVAL and changes nothing",
 	  wrong_fds, NULL },
