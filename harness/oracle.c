@@ -142,10 +142,10 @@ enum write_class oracle_write_class(struct oracle_state *st, unsigned v, int pos
 
 	if (in_list(info->valid, info->nvalid, val))
 		return WRITE_OK;
+	if (in_list(info->invalid, info->ninvalid, val))
+		return WRITE_INVAL; /* reserved bits: refused whatever the kind */
 	if (info->kind == MSR_KEEP)
 		return oracle_model_read(st, v, pos, &cur) && cur == val ? WRITE_OK : WRITE_MAYBE;
-	if (in_list(info->invalid, info->ninvalid, val))
-		return WRITE_INVAL;
 	if (info->canon == CANON_CHECK)
 		return is_canonical(val, va_bits(st->f)) ? WRITE_OK : WRITE_INVAL;
 	return WRITE_MAYBE;

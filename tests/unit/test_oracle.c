@@ -331,7 +331,7 @@ static void test_model(void)
 {
 	uint32_t star = fx_idx("STAR"), lstar = fx_idx("LSTAR"), apic = fx_idx("APIC_BASE");
 	uint32_t efer = fx_idx("EFER");
-	int r[16], n = 0;
+	int r[18], n = 0;
 
 	facts_reset();
 	prog_reset(ALL);
@@ -349,6 +349,8 @@ static void test_model(void)
 	r[n++] = fx_rd(fx_idx("TSC"));
 	r[n++] = fx_rd(fx_idx("MISC_ENABLE"));
 	r[n++] = fx_rd_on(1, fx_idx("X2APIC_ID"));
+	r[n++] = fx_wr_on(1, apic, 0xfee00901); /* KEEP, but a listed reserved bit: INVAL only */
+	r[n++] = fx_rd_on(1, apic); /* and the model still knows it */
 	predict();
 	CHECK_ALTS(r[0], "ok");
 	CHECK_ALTS(r[1], "ok 0:230010");
@@ -364,6 +366,8 @@ static void test_model(void)
 	CHECK_ALTS(r[11], "ok *");
 	CHECK_ALTS(r[12], "ok 1:0");
 	CHECK_ALTS(r[13], "ok 1:0");
+	CHECK_ALTS(r[14], "exit INVAL fee00901 -> ok");
+	CHECK_ALTS(r[15], "ok fee00c00:0");
 
 	/* the same LSTAR value is not canonical with 48 bits */
 	F.va_bits = 48;
