@@ -73,6 +73,9 @@ int case_finish(struct case_ctx *c, int ret)
 /* Mismatches of a run become this case's failure diagnostics. */
 static int report(struct case_ctx *c, const struct run_result *r)
 {
+	for (unsigned i = 0; i < NOTE_COUNT; i++)
+		if (r->e.notes & (1u << i))
+			case_diag(c, "expectation: %s", expected_note(i));
 	for (unsigned i = 0; i < r->v.n; i++) {
 		const struct mismatch *m = &r->v.m[i];
 

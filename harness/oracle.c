@@ -218,8 +218,10 @@ static void kvm_access(struct oracle_state *st, const struct access *a, struct k
 	} else {
 		kvm_read(st, a, out);
 	}
-	if (st->f->ignore_msrs)
+	if (st->f->ignore_msrs && out->unknown) {
+		st->notes |= NOTE_IGNORE_MSRS;
 		apply_ignore_msrs(a, out);
+	}
 }
 
 static bool alt_equal(const struct guest_alt *x, const struct guest_alt *y)
@@ -422,4 +424,16 @@ void oracle_predict(const struct program *p, const struct kernel_facts *f, struc
 		    !step_is_guest(p->steps[i + 1].kind))
 			start_hold(&st, s, &e->g[i]);
 	}
+	e->notes = st.notes;
+}
+
+const char *expected_note(unsigned i)
+{
+	static const char *const text[NOTE_COUNT] = {
+		"kernel >= 6.12: expecting data 0 for a failed host read",
+		"kernel < 6.12: a failed host read's data may be stale (any value accepted)",
+		"kvm.ignore_msrs=Y: expecting unknown MSRs to succeed silently (reads 0), no exit",
+	};
+
+	return i < NOTE_COUNT ? text[i] : NULL;
 }

@@ -132,7 +132,11 @@ static void record_val(struct host_exp *h, unsigned k, uint64_t val, bool any)
 static void get_failed_tail(struct oracle_state *st, const struct host_step *hs, struct host_exp *h,
 			    unsigned nl, unsigned k)
 {
-	record_val(h, k, 0, !kernel_at_least(st->f, 6, 12));
+	bool zeroed = kernel_at_least(st->f, 6, 12);
+
+	if (k < h->nvals)
+		st->notes |= zeroed ? NOTE_FAILED_READ_ZERO : NOTE_FAILED_READ_STALE;
+	record_val(h, k, 0, !zeroed);
 	for (unsigned j = k + 1; j < h->nvals; j++)
 		record_val(h, j, hs->list[j % nl].value, false);
 }

@@ -46,6 +46,7 @@ struct oracle_state {
 	int filter; /* index into p->filters, or -1 for no filter */
 	struct held_exit hold;
 	struct msr_model m[PROG_MAX_VCPUS][ORACLE_MAX_MSRS];
+	uint32_t notes; /* NOTE_*: version- or parameter-dependent choices made */
 };
 
 /* 0, or the errno KVM_X86_SET_MSR_FILTER gives for this filter (SPEC.md section 3). */

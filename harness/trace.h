@@ -76,10 +76,20 @@ struct host_exp {
 	uint8_t val_any; /* bit i: vals[i] unconstrained */
 };
 
+/* Choices the oracle made from the kernel's version or parameters (expected.notes). */
+#define NOTE_FAILED_READ_ZERO 0x1u /* kernel >= 6.12: a failed host read's data is 0 */
+#define NOTE_FAILED_READ_STALE 0x2u /* kernel < 6.12: a failed host read's data may be stale */
+#define NOTE_IGNORE_MSRS 0x4u /* ignore_msrs=Y: an UNKNOWN access succeeded silently */
+#define NOTE_COUNT 3
+
 struct expected {
 	struct guest_exp g[PROG_MAX_STEPS];
 	struct host_exp h[PROG_MAX_STEPS];
+	uint32_t notes; /* NOTE_* */
 };
+
+/* The sentence for note bit i (0 .. NOTE_COUNT-1), or NULL. */
+const char *expected_note(unsigned i);
 
 /* A verdict: mismatches, each with a stable signature. */
 #define MAX_MISMATCHES 16

@@ -76,8 +76,12 @@ static int run_one(const char *path, const struct kernel_facts *f, struct health
 		fprintf(stderr, "%s: cannot run: %s\n", path, kvm_last_error());
 		return st;
 	}
-	if (o->verbose)
+	if (o->verbose) {
 		trace_print(&p, &r.t, &r.e, stdout);
+		for (unsigned i = 0; i < NOTE_COUNT; i++)
+			if (r.e.notes & (1u << i))
+				printf("  expectation: %s\n", expected_note(i));
+	}
 	if (st == EXIT_OK) {
 		if (!o->quiet)
 			printf("%s: ok (%u steps, %u exits)\n", path, p.nsteps, r.t.nexits);

@@ -34,11 +34,13 @@ static void test_get_msrs(void)
 	CHECK_HOST(s[5], "ret 0 0 22");
 	CHECK_HOST(s[6], "ret 2 * d01");
 	CHECK_HOST(s[7], "ret 1 d01 0 33 11 22 33 11 22");
+	CHECK_EQ(E.notes, NOTE_FAILED_READ_ZERO); /* the choice is said */
 
 	/* before 6.12 a failed read's data is not defined */
 	F.kver_minor = 11;
 	predict();
 	CHECK_HOST(s[1], "ret 1 d01 * 33");
+	CHECK_EQ(E.notes, NOTE_FAILED_READ_STALE);
 	F.kver_major = 7;
 	F.kver_minor = 0;
 	predict();
