@@ -79,8 +79,12 @@ static int report(struct case_ctx *c, const struct run_result *r)
 	for (unsigned i = 0; i < r->v.n; i++) {
 		const struct mismatch *m = &r->v.m[i];
 
-		case_fail(c, "op %d (line %u): %s: expected %s, got %s [%s]", m->step, m->line,
-			  m->field, m->expected, m->observed, m->signature);
+		if (m->step < 0)
+			case_fail(c, "setup: %s: expected %s, got %s [%s]", m->field, m->expected,
+				  m->observed, m->signature);
+		else
+			case_fail(c, "op %d (line %u): %s: expected %s, got %s [%s]", m->step,
+				  m->line, m->field, m->expected, m->observed, m->signature);
 	}
 	if (r->mismatches > r->v.n)
 		case_fail(c, "... and %u more mismatches", r->mismatches - r->v.n);

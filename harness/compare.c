@@ -21,6 +21,7 @@ void trace_init(struct trace *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->abort_step = -1;
+	t->setup_filter_err = -1;
 }
 
 struct cmp {
@@ -312,6 +313,28 @@ static void compare_step(struct cmp *c, int i, const struct expected *e, const s
 		compare_host(c, s, &e->h[i], &t->h[i]);
 }
 
+/* The set-up filter: installed (0), refused (errno), or none asked for (-1). */
+static void report_errno(struct cmp *c, const char *field, int exp, int obs)
+{
+	char e[32], o[32], be[32], bo[32];
+
+	snprintf(e, sizeof(e), "%s",
+		 exp < 0 ? "none" :
+		 exp	 ? tt_errno_name(exp, be, sizeof(be)) :
+			   "installed");
+	snprintf(o, sizeof(o), "%s",
+		 obs < 0 ? "none" :
+		 obs	 ? tt_errno_name(obs, bo, sizeof(bo)) :
+			   "installed");
+	report(c, field, e, o,
+	       exp < 0 ? "none" :
+	       exp     ? "refused" :
+			 "installed",
+	       obs < 0 ? "none" :
+	       obs     ? "refused" :
+			 "installed");
+}
+
 unsigned compare(const struct program *p, const struct expected *e, const struct trace *t,
 		 struct verdict *v)
 {
@@ -320,6 +343,13 @@ unsigned compare(const struct program *p, const struct expected *e, const struct
 	int stop = n;
 
 	memset(v, 0, sizeof(*v));
+	if (t->setup_filter_err != -2 /* the caller set up */ &&
+	    e->setup_filter_err != t->setup_filter_err) {
+		c.step = -1;
+		c.op = "setup";
+		c.cls = "filter";
+		report_errno(&c, "setup-filter", e->setup_filter_err, t->setup_filter_err);
+	}
 	if (t->abort_step >= 0 && t->abort_step < n)
 		stop = t->abort_step;
 	for (int i = 0; i < stop; i++)

@@ -313,7 +313,8 @@ static int setup(struct vm *vm, const struct program *p, struct trace *t)
 	}
 	/* an invalid set-up filter is refused, and the oracle expects exactly that */
 	if (p->setup_filter < p->nfilters)
-		filter_install(vm->fd, &p->filters[p->setup_filter]);
+		t->setup_filter_err =
+		    filter_install(vm->fd, &p->filters[p->setup_filter]) ? errno : 0;
 	return 0;
 }
 
@@ -396,7 +397,9 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 		inject_hang(vm);
 	if (o.inject == INJECT_KMSG)
 		inject_kmsg();
-	if (!o.setup_done && setup(vm, p, t))
+	if (o.setup_done)
+		t->setup_filter_err = SETUP_BY_CALLER;
+	else if (setup(vm, p, t))
 		return -1;
 	while (n < p->nsteps) {
 		if (step_is_guest(p->steps[n].kind)) {

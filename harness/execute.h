@@ -15,6 +15,9 @@ enum exec_inject {
 	INJECT_KMSG, /* a WARNING line in the kernel log: the health check must see it */
 };
 
+/* trace.setup_filter_err when the caller did the set-up (exec_opts.setup_done) */
+#define SETUP_BY_CALLER (-2)
+
 struct exec_opts {
 	unsigned timeout_ms; /* per guest batch; the watchdog sets immediate_exit */
 	unsigned max_exits; /* per program; 0 = 4 per step + 16 */

@@ -410,6 +410,9 @@ void oracle_predict(const struct program *p, const struct kernel_facts *f, struc
 
 	memset(e, 0, sizeof(*e));
 	state_init(&st, p, f);
+	e->setup_filter_err = p->setup_filter < p->nfilters && p->setup_filter < PROG_MAX_FILTERS ?
+				  oracle_filter_check(&p->filters[p->setup_filter]) :
+				  -1;
 	for (unsigned i = 0; i < n; i++) {
 		const struct step *s = &p->steps[i];
 

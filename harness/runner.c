@@ -45,8 +45,12 @@ void run_print_mismatches(const char *name, const struct program *p, const struc
 	for (unsigned i = 0; i < r->v.n; i++) {
 		const struct mismatch *m = &r->v.m[i];
 
-		fprintf(out, "%s:%u: op %d: %s: expected %s, got %s [%s]\n", name, m->line, m->step,
-			m->field, m->expected, m->observed, m->signature);
+		if (m->step < 0)
+			fprintf(out, "%s: setup: %s: expected %s, got %s [%s]\n", name, m->field,
+				m->expected, m->observed, m->signature);
+		else
+			fprintf(out, "%s:%u: op %d: %s: expected %s, got %s [%s]\n", name, m->line,
+				m->step, m->field, m->expected, m->observed, m->signature);
 	}
 	if (r->mismatches > r->v.n)
 		fprintf(out, "%s: ... and %u more mismatches\n", name, r->mismatches - r->v.n);

@@ -45,6 +45,7 @@ struct host_obs {
 struct trace {
 	struct guest_obs g[PROG_MAX_STEPS];
 	struct host_obs h[PROG_MAX_STEPS];
+	int setup_filter_err; /* set-up filter: 0 installed, an errno, -1 none, -2 not ours */
 	int abort_step; /* -1, or the step at which the run stopped early */
 	char abort_msg[256];
 	unsigned nexits;
@@ -86,6 +87,7 @@ struct expected {
 	struct guest_exp g[PROG_MAX_STEPS];
 	struct host_exp h[PROG_MAX_STEPS];
 	uint32_t notes; /* NOTE_* */
+	int setup_filter_err; /* as trace.setup_filter_err */
 };
 
 /* The sentence for note bit i (0 .. NOTE_COUNT-1), or NULL. */

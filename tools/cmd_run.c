@@ -82,6 +82,10 @@ static int run_one(const char *path, const struct kernel_facts *f, struct health
 			if (r.e.notes & (1u << i))
 				printf("  expectation: %s\n", expected_note(i));
 	}
+	if (r.t.setup_filter_err > 0 && !o->quiet)
+		printf(
+		    "%s: note: the set-up filter was refused (%s): the program ran with no filter\n",
+		    path, strerror(r.t.setup_filter_err));
 	if (st == EXIT_OK) {
 		if (!o->quiet)
 			printf("%s: ok (%u steps, %u exits)\n", path, p.nsteps, r.t.nexits);

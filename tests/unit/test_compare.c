@@ -55,6 +55,7 @@ static void conforming_trace(void)
 {
 	predict();
 	trace_init(&T);
+	T.setup_filter_err = E.setup_filter_err;
 	for (int i = 0; i < P.nsteps; i++) {
 		if (step_is_guest(P.steps[i].kind))
 			obs_from_alt(i, 0);
@@ -284,6 +285,26 @@ static void test_abort(void)
 	CHECK(!strcmp(V.m[1].observed, T.abort_msg), "%s", V.m[1].observed);
 }
 
+/* A set-up filter the kernel treats otherwise than predicted is a mismatch of its own. */
+static void test_setup_filter(void)
+{
+	facts_reset();
+	prog_reset(ALL);
+	fx_filter(FILTER_DEFAULT_DENY); /* no ranges: must be refused */
+	P.setup_filter = 0;
+	fx_rd(fx_idx("EFER"));
+	conforming_trace();
+	CHECK_EQ(E.setup_filter_err, EINVAL);
+	CHECK_EQ(run_compare(), 0);
+	T.setup_filter_err = 0; /* a kernel that installed it */
+	CHECK_EQ(run_compare(), 1);
+	CHECK_MM(0, "setup-filter", "setup/filter/refused-expected-got-installed");
+	CHECK_EQ(V.m[0].step, -1);
+	P.setup_filter = HOST_FILTER_NONE;
+	conforming_trace();
+	CHECK_EQ(E.setup_filter_err, -1);
+}
+
 /* At most MAX_MISMATCHES are kept; all are counted. */
 static void test_many(void)
 {
@@ -347,6 +368,7 @@ int main(void)
 	test_result_details();
 	test_host();
 	test_abort();
+	test_setup_filter();
 	test_many();
 	test_print();
 	return unit_summary("compare");
