@@ -120,6 +120,12 @@ static int program_case_fn(struct case_ctx *c)
 {
 	const char *why = case_requirement_unmet(c->facts, current_requires);
 
+	if (why == CASE_BAD_REQUIREMENT)
+		return case_fail(c,
+				 "'# requires: %s' has a token this suite does not know "
+				 "(force-emulation, no-force-emulation, wrmsrns, no-wrmsrns, "
+				 "no-ignore-msrs, not-kvm_pvm)",
+				 current_requires);
 	if (why)
 		return case_skip(c, "%s", why);
 	case_run_text(c, current_program->text);

@@ -54,14 +54,20 @@ asm(".text\n"
  * that continues after a successful access raises #UD where it landed, so
  * the RIP is exact even if a kernel skipped the wrong number of bytes. (INT3
  * would be cheaper, but some backends cannot run INT n: SPEC.md section 9.)
+ * Sites with "f" start with the forced-emulation prefix; "ns" is WRMSRNS.
  */
-#define SITE(name, insn) \
-	".global " #name "\n" #name ":\n	" insn "\n	.rept 15\n	ud2\n	.endr\n"
-asm(".text\n"
-    ".balign 64\n" SITE(site_rdmsr_cpl0, "rdmsr") ".balign 64\n" SITE(
-	site_wrmsr_cpl0, "wrmsr") ".balign 64\n" SITE(site_rdmsr_cpl3,
-						      "rdmsr") ".balign 64\n" SITE(site_wrmsr_cpl3,
-										   "wrmsr"));
+#define SITE(name, insn)                                       \
+	".balign 64\n.global " #name "\n" #name ":\n	" insn \
+	"\n	.rept 15\n	ud2\n	.endr\n"
+#define FEP "ud2; .byte 0x6b, 0x76, 0x6d; "
+#define RDMSR "rdmsr"
+#define WRMSR "wrmsr"
+#define WRMSRNS ".byte 0x0f, 0x01, 0xc6" /* binutils 2.40 does not know the mnemonic */
+asm(".text\n" SITE(site_rd_0, RDMSR) SITE(site_rd_3, RDMSR) SITE(site_rd_0f, FEP RDMSR)
+	SITE(site_rd_3f, FEP RDMSR) SITE(site_wr_0, WRMSR) SITE(site_wr_3, WRMSR)
+	    SITE(site_wr_0f, FEP WRMSR) SITE(site_wr_3f, FEP WRMSR) SITE(site_ns_0, WRMSRNS)
+		SITE(site_ns_3, WRMSRNS) SITE(site_ns_0f, FEP WRMSRNS)
+		    SITE(site_ns_3f, FEP WRMSRNS));
 
 /* Exception entry points: push a dummy error code where the CPU pushes none. */
 #define ISR_NOERR(n) \
@@ -80,7 +86,8 @@ asm(".text\n" ISR_NOERR(0) ISR_NOERR(1) ISR_NOERR(2) ISR_NOERR(3) ISR_NOERR(4) I
 				      "	mov %rax, %rsp\n"
 				      "	jmp stub_resume\n");
 
-extern char site_rdmsr_cpl0[], site_wrmsr_cpl0[], site_rdmsr_cpl3[], site_wrmsr_cpl3[];
+extern char site_rd_0[], site_rd_3[], site_rd_0f[], site_rd_3f[], site_wr_0[], site_wr_3[],
+    site_wr_0f[], site_wr_3f[], site_ns_0[], site_ns_3[], site_ns_0f[], site_ns_3f[];
 extern char isr0[], isr1[], isr2[], isr3[], isr4[], isr5[], isr6[], isr7[], isr8[], isr9[], isr10[],
     isr11[], isr12[], isr13[], isr14[], isr15[], isr16[], isr17[], isr18[], isr19[], isr20[],
     isr21[], isr22[], isr23[], isr24[], isr25[], isr26[], isr27[], isr28[], isr29[], isr30[],
@@ -96,8 +103,9 @@ __attribute__((section(".header"), used)) const struct stub_header stub_header =
 		 A(isr8),  A(isr9),  A(isr10), A(isr11), A(isr12), A(isr13), A(isr14), A(isr15),
 		 A(isr16), A(isr17), A(isr18), A(isr19), A(isr20), A(isr21), A(isr22), A(isr23),
 		 A(isr24), A(isr25), A(isr26), A(isr27), A(isr28), A(isr29), A(isr30), A(isr31) },
-	.insn = { { A(site_rdmsr_cpl0), A(site_rdmsr_cpl3) },
-		  { A(site_wrmsr_cpl0), A(site_wrmsr_cpl3) } },
+	.insn = { { { A(site_rd_0), A(site_rd_0f) }, { A(site_rd_3), A(site_rd_3f) } },
+		  { { A(site_wr_0), A(site_wr_0f) }, { A(site_wr_3), A(site_wr_3f) } },
+		  { { A(site_ns_0), A(site_ns_0f) }, { A(site_ns_3), A(site_ns_3f) } } },
 };
 
 static inline void outl(uint16_t port, uint32_t val)
@@ -147,8 +155,8 @@ static void run_op(struct stub_mailbox *mb, uint32_t i)
 	mb->res[i].done = 0;
 	mb->cur = i;
 	mb->in_op = 1;
-	stub_enter(stub_header.insn[op->kind & 1][cpl3], cpl3, &mb->saved_rsp, regs,
-		   (uint64_t)(uintptr_t)mb + AREA_USER_STACK_TOP);
+	stub_enter(stub_header.insn[op->kind % STUB_NR_KINDS][cpl3][op->fep & 1], cpl3,
+		   &mb->saved_rsp, regs, (uint64_t)(uintptr_t)mb + AREA_USER_STACK_TOP);
 }
 
 void __attribute__((noreturn, section(".text.entry"))) stub_main(struct stub_mailbox *mb)

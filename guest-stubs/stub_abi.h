@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define STUB_ABI_VERSION 1
+#define STUB_ABI_VERSION 2
 #define STUB_MAGIC 0x5453584du /* "MXST" */
 
 /* Guest physical = guest virtual (identity map of the first 1 GiB, 2 MiB pages). */
@@ -46,12 +46,18 @@
 enum stub_op_kind {
 	STUB_OP_RDMSR = 0,
 	STUB_OP_WRMSR = 1,
+	STUB_OP_WRMSRNS = 2,
+	STUB_NR_KINDS
 };
+
+/* The forced-emulation prefix, ud2; 'k' 'v' 'm': KVM emulates what follows, if enabled. */
+#define STUB_FEP_LEN 5
 
 struct stub_op {
 	uint8_t kind; /* enum stub_op_kind */
 	uint8_t cpl; /* 0 or 3 */
-	uint8_t pad[6];
+	uint8_t fep; /* 1: the site behind the forced-emulation prefix */
+	uint8_t pad[5];
 	uint64_t rcx, rax, rdx;
 };
 
@@ -89,8 +95,8 @@ struct stub_header {
 	uint32_t abi_version;
 	uint64_t entry; /* interpreter; RDI = mailbox */
 	uint64_t isr[STUB_NR_VECTORS];
-	uint64_t insn[2][2]; /* [op kind][cpl == 3]: address of the RDMSR/WRMSR */
-	uint64_t user_entry[2];
+	/* [op kind][cpl == 3][fep]: where the access starts (the prefix, with fep) */
+	uint64_t insn[STUB_NR_KINDS][2][2];
 };
 
 #endif

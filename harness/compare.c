@@ -31,6 +31,7 @@ struct cmp {
 	int step;
 	const char *op;
 	const char *cls;
+	const struct guest_exp *x; /* the guest step being compared */
 };
 
 static void report(struct cmp *c, const char *field, const char *exp, const char *obs,
@@ -64,13 +65,20 @@ static void report_hex(struct cmp *c, const char *field, uint64_t exp, uint64_t 
 	report(c, field, e, o, field, word);
 }
 
-static bool exit_matches(const struct step *s, const struct guest_alt *a, const struct guest_obs *o)
+/* RIP still at the instruction (or, when emulated, possibly past the prefix). */
+static bool at_insn(const struct guest_exp *x, int64_t rip)
+{
+	return rip == 0 || (x->fault_rip_alt && rip == x->fault_rip_alt);
+}
+
+static bool exit_matches(const struct step *s, const struct guest_exp *x, const struct guest_alt *a,
+			 const struct guest_obs *o)
 {
 	if (!a->exit)
 		return !o->exited;
 	return o->exited && o->exit_reason == a->exit && o->reason == a->reason &&
 	       o->index == guest_index(&s->g) && o->data == a->exit_data && !o->exit_error &&
-	       !o->exit_pad_dirty && o->exit_rip == 0;
+	       !o->exit_pad_dirty && at_insn(x, o->exit_rip);
 }
 
 static bool upper_clear(const struct guest_obs *o)
@@ -78,23 +86,23 @@ static bool upper_clear(const struct guest_obs *o)
 	return !(o->rax >> 32) && !(o->rdx >> 32);
 }
 
-static bool result_matches(const struct step *s, const struct guest_alt *a,
-			   const struct guest_obs *o, int rip_after)
+static bool result_matches(const struct step *s, const struct guest_exp *x,
+			   const struct guest_alt *a, const struct guest_obs *o)
 {
-	if (a->gp)
-		return o->faulted && o->vector == VEC_GP && o->error_code == 0 && o->rip == 0 &&
-		       o->rax == s->g.rax && o->rdx == s->g.rdx;
-	if (o->faulted || o->rip != rip_after)
+	if (a->gp || a->ud)
+		return o->faulted && o->vector == (a->gp ? VEC_GP : VEC_UD) && o->error_code == 0 &&
+		       at_insn(x, o->rip) && o->rax == s->g.rax && o->rdx == s->g.rdx;
+	if (o->faulted || o->rip != x->rip_after)
 		return false;
 	if (a->data_any)
 		return s->kind != STEP_RDMSR || upper_clear(o);
 	return o->rax == a->rax && o->rdx == a->rdx;
 }
 
-static bool alt_matches(const struct step *s, const struct guest_alt *a, const struct guest_obs *o,
-			int rip_after)
+static bool alt_matches(const struct step *s, const struct guest_exp *x, const struct guest_alt *a,
+			const struct guest_obs *o)
 {
-	return exit_matches(s, a, o) && result_matches(s, a, o, rip_after) && o->rcx == s->g.rcx;
+	return exit_matches(s, x, a, o) && result_matches(s, x, a, o) && o->rcx == s->g.rcx;
 }
 
 /* The alternative to report against: same exit presence, then reason, then result kind. */
@@ -111,7 +119,7 @@ static const struct guest_alt *closest_alt(const struct guest_exp *x, const stru
 			score += 4;
 		if (a->exit && o->exited && a->reason == o->reason)
 			score += 2;
-		if (a->gp == o->faulted)
+		if ((a->gp || a->ud) == o->faulted)
 			score += 1;
 		if (score > best_score) {
 			best = a;
@@ -150,7 +158,7 @@ static void diff_exit_details(struct cmp *c, const struct step *s, const struct 
 	}
 	if (o->exit_pad_dirty)
 		report(c, "pad_at_exit", "zero", "dirty", "pad_at_exit", "dirty");
-	if (o->exit_rip != 0) {
+	if (!at_insn(c->x, o->exit_rip)) {
 		snprintf(e, sizeof(e), "+0");
 		snprintf(ob, sizeof(ob), "%+" PRId64, o->exit_rip);
 		report(c, "rip_at_exit", e, ob, "rip_at_exit", "wrong");
@@ -210,17 +218,19 @@ static void diff_result(struct cmp *c, const struct step *s, const struct guest_
 {
 	char e[32], ob[32];
 
+	bool fault = a->gp || a->ud;
+
 	tt_alt_result_text(a, e, sizeof(e));
 	tt_obs_result_text(o, ob, sizeof(ob));
-	if (a->gp && o->faulted && o->vector != VEC_GP) {
-		report(c, "vector", e, ob, "gp", tt_obs_result(o));
+	if (fault && o->faulted && o->vector != (a->gp ? VEC_GP : VEC_UD)) {
+		report(c, "vector", e, ob, tt_alt_result(a), tt_obs_result(o));
 		return;
 	}
-	if (a->gp != o->faulted) {
-		report(c, "result", e, ob, a->gp ? "gp" : "success", tt_obs_result(o));
+	if (fault != o->faulted) {
+		report(c, "result", e, ob, tt_alt_result(a), tt_obs_result(o));
 		return;
 	}
-	if (!a->gp) {
+	if (!fault) {
 		diff_success(c, s, a, o, rip_after);
 		return;
 	}
@@ -228,7 +238,8 @@ static void diff_result(struct cmp *c, const struct step *s, const struct guest_
 		snprintf(ob, sizeof(ob), "0x%" PRIx32, o->error_code);
 		report(c, "error_code", "0", ob, "error_code", "wrong");
 	}
-	diff_rip(c, 0, o->rip);
+	if (!at_insn(c->x, o->rip))
+		diff_rip(c, 0, o->rip);
 	diff_regs(c, s->g.rax, s->g.rdx, o);
 }
 
@@ -239,8 +250,9 @@ static void compare_guest(struct cmp *c, const struct step *s, const struct gues
 
 	if (!x->nalt)
 		return; /* the oracle does not know this operation: unconstrained */
+	c->x = x;
 	for (unsigned i = 0; i < x->nalt && i < MAX_ALTS; i++)
-		if (o->ran && alt_matches(s, &x->alt[i], o, x->rip_after))
+		if (o->ran && alt_matches(s, x, &x->alt[i], o))
 			return;
 	a = closest_alt(x, o);
 	c->cls = tt_alt_class(s, a);

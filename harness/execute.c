@@ -76,9 +76,16 @@ void exec_abort(struct trace *t, int step, const char *fmt, ...)
 	va_end(ap);
 }
 
+static enum stub_op_kind stub_kind(uint8_t kind)
+{
+	return kind == STEP_WRMSRNS ? STUB_OP_WRMSRNS :
+	       kind == STEP_WRMSR   ? STUB_OP_WRMSR :
+				      STUB_OP_RDMSR;
+}
+
 static uint64_t site_of(const struct vm *vm, const struct step *s)
 {
-	return vm->stub->insn[s->kind == STEP_WRMSR][s->g.cpl == 3];
+	return vm->stub->insn[stub_kind(s->kind)][s->g.cpl == 3][s->g.fep & 1];
 }
 
 static void scribble(struct kvm_run *run, int is_write)
@@ -232,7 +239,8 @@ static void collect_one(const struct vm *vm, const struct step *s, const struct 
 	o->rcx = r->rcx;
 	o->vector = (uint8_t)r->vector;
 	o->error_code = (uint32_t)r->error_code;
-	if (r->vector == VEC_UD && r->rip > site && r->rip <= site + 2 + STUB_SITE_PAD) {
+	if (r->vector == VEC_UD && r->rip > site &&
+	    r->rip <= site + STUB_FEP_LEN + 3 + STUB_SITE_PAD) {
 		o->rip = (int64_t)(r->rip - site); /* the landing pad: execution went on */
 	} else {
 		o->faulted = true;
@@ -257,8 +265,10 @@ static int finish_held(struct vm *vm, const struct program *p, const struct exec
 		if (!vc->held)
 			continue;
 		vc->held = false;
-		if (run_vcpu(vm, vc, p, o, t) != RUN_DONE)
+		if (run_vcpu(vm, vc, p, o, t) != RUN_DONE) {
+			collect(vm, vc, p, t);
 			return -1;
+		}
 		collect(vm, vc, p, t);
 	}
 	return 0;
@@ -272,8 +282,9 @@ static void load_batch(struct vcpu *vc, const struct program *p, int start, int 
 		const struct step *s = &p->steps[n];
 		struct stub_op *op = &mb->ops[n - start];
 
-		op->kind = s->kind == STEP_WRMSR ? STUB_OP_WRMSR : STUB_OP_RDMSR;
+		op->kind = (uint8_t)stub_kind(s->kind);
 		op->cpl = s->g.cpl;
+		op->fep = s->g.fep & 1;
 		op->rcx = s->g.rcx;
 		op->rax = s->g.rax;
 		op->rdx = s->g.rdx;
@@ -298,10 +309,8 @@ static int run_segment(struct vm *vm, const struct program *p, int start, int en
 		vc->held = true;
 		return 0;
 	}
-	if (r != RUN_DONE)
-		return -1;
-	collect(vm, vc, p, t);
-	return 0;
+	collect(vm, vc, p, t); /* after an abort too: what finished before it counts */
+	return r == RUN_DONE ? 0 : -1;
 }
 
 static int setup(struct vm *vm, const struct program *p, struct trace *t)
@@ -352,12 +361,12 @@ enum exec_inject exec_inject_from_env(void)
 	return (enum exec_inject)cached;
 }
 
-/* A kernel that loops the guest, simulated: "jmp ." where execution lands after each site. */
+/* A kernel that loops the guest, simulated: "jmp ." where execution lands after RDMSR/WRMSR. */
 static void inject_hang(struct vm *vm)
 {
-	for (int k = 0; k < 2; k++)
+	for (int k = STUB_OP_RDMSR; k <= STUB_OP_WRMSR; k++)
 		for (int c = 0; c < 2; c++) {
-			uint8_t *pad = vm->mem + vm->stub->insn[k][c] + 2;
+			uint8_t *pad = vm->mem + vm->stub->insn[k][c][0] + 2;
 
 			pad[0] = 0xeb;
 			pad[1] = 0xfe;

@@ -22,12 +22,6 @@ struct msr_fact {
 	uint64_t initial[PROG_MAX_VCPUS]; /* value right after VM creation (host read) */
 };
 
-/* Guest stub addresses the oracle predicts RIPs with (see guest-stubs/stub_abi.h). */
-struct stub_layout {
-	uint64_t insn_rip[2][2]; /* [is_write][cpl == 3] address of the RDMSR/WRMSR */
-	uint8_t insn_len; /* 2 */
-};
-
 struct kernel_facts {
 	unsigned kver_major, kver_minor;
 	bool ignore_msrs;
@@ -35,7 +29,6 @@ struct kernel_facts {
 	bool has_wrmsrns; /* guest CPUID.(7,1):EAX[19] */
 	unsigned va_bits; /* 57 if the guest CPUID has LA57, else 48 */
 	struct msr_fact msr[64]; /* parallel to msr_table */
-	struct stub_layout stub;
 };
 
 static inline bool kernel_at_least(const struct kernel_facts *f, unsigned major, unsigned minor)

@@ -28,15 +28,6 @@ static void probe_cpuid(struct kvm_sys *sys, struct kernel_facts *f)
 	f->has_wrmsrns = e && (e->eax & (1u << 19));
 }
 
-static void probe_stub(struct kernel_facts *f)
-{
-	unsigned long size;
-	const struct stub_header *h = (const void *)guest_image(&size);
-
-	memcpy(f->stub.insn_rip, h->insn, sizeof(f->stub.insn_rip));
-	f->stub.insn_len = 2;
-}
-
 /* Host reads of each table MSR, alone, on every vCPU of a fresh VM. */
 static int probe_host_reads(struct vm *vm, struct kernel_facts *f)
 {
@@ -131,7 +122,6 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 	if (f->force_emulation_prefix < 0)
 		f->force_emulation_prefix = 0;
 	probe_cpuid(sys, f);
-	probe_stub(f);
 	if (vm_create(&vm, sys, PROG_MAX_VCPUS))
 		return EXIT_NO_KVM;
 	r = probe_host_reads(&vm, f);

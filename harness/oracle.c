@@ -74,9 +74,20 @@ static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_
 	return !(flt->flags & FILTER_DEFAULT_DENY);
 }
 
-uint8_t oracle_insn_len(const struct kernel_facts *f)
+uint8_t oracle_insn_len(const struct step *s)
 {
-	return f->stub.insn_len ? f->stub.insn_len : 2;
+	return (s->kind == STEP_WRMSRNS ? 3 : 2) + (s->g.fep ? PROG_FEP_LEN : 0);
+}
+
+/*
+ * SPEC.md section 7: WRMSRNS needs CPUID.(7,1):EAX[19]; the forced-emulation
+ * prefix is a plain UD2 unless kvm.force_emulation_prefix is set. Both are
+ * #UD at the instruction, before the privilege check.
+ */
+static bool undefined_opcode(const struct kernel_facts *f, const struct step *s)
+{
+	return (s->kind == STEP_WRMSRNS && !f->has_wrmsrns) ||
+	       (s->g.fep && !f->force_emulation_prefix);
 }
 
 static unsigned va_bits(const struct kernel_facts *f)
@@ -262,6 +273,13 @@ static void alt_gp(struct guest_alt *alt, const struct access *a)
 	alt->rdx = a->g->rdx;
 }
 
+static void alt_ud(struct guest_alt *alt, const struct access *a)
+{
+	alt_gp(alt, a);
+	alt->gp = false;
+	alt->ud = true;
+}
+
 /* What the next KVM_RUN makes of user space's answer (SPEC.md section 5). */
 static void exit_completion(struct guest_alt *alt, const struct access *a)
 {
@@ -311,7 +329,7 @@ static void make_access(const struct step *s, struct access *a)
 {
 	a->g = &s->g;
 	a->vcpu = step_vcpu(s);
-	a->write = s->kind == STEP_WRMSR;
+	a->write = step_is_write(s->kind);
 	a->index = guest_index(&s->g);
 	a->value = guest_wrmsr_value(&s->g);
 	a->pos = oracle_table_pos(a->index);
@@ -324,10 +342,18 @@ static void predict_guest(struct oracle_state *st, const struct step *s, struct 
 	struct guest_alt alt;
 	struct access a;
 
-	if (s->kind != STEP_RDMSR && s->kind != STEP_WRMSR)
+	if (s->kind != STEP_RDMSR && !step_is_write(s->kind))
 		return;
 	make_access(s, &a);
-	x->rip_after = (int8_t)oracle_insn_len(st->f);
+	x->rip_after = (int8_t)oracle_insn_len(s);
+	if (undefined_opcode(st->f, s)) {
+		alt_ud(&alt, &a);
+		add_alt(x, &alt);
+		return;
+	}
+	/* KVM may report an emulated access's RIP before or past the prefix (version-dependent) */
+	if (s->g.fep)
+		x->fault_rip_alt = PROG_FEP_LEN;
 	if (s->g.cpl != 0) {
 		alt_gp(&alt, &a);
 		add_alt(x, &alt);
@@ -370,7 +396,8 @@ static void start_hold(struct oracle_state *st, const struct step *s, const stru
 	if (!ex)
 		return;
 	st->hold.vcpu = (uint8_t)step_vcpu(s);
-	if (nexit != x->nalt) {
+	st->hold.len = oracle_insn_len(s);
+	if (nexit != x->nalt || s->g.fep) { /* an emulated access's RIP: see fault_rip_alt */
 		st->hold.state = HOLD_UNSURE;
 		return;
 	}

@@ -259,7 +259,7 @@ static void host_get_regs(struct oracle_state *st, const struct step *s, struct 
 	if (he->state == HOLD_PENDING || (he->state == HOLD_DONE && he->error))
 		set_vals3(h, 0, he->rax, he->rdx);
 	else if (he->state == HOLD_DONE)
-		set_vals3(h, oracle_insn_len(st->f), he->done_rax, he->done_rdx);
+		set_vals3(h, he->len, he->done_rax, he->done_rdx);
 }
 
 /* {exception pending or injected, vector, has error code, error code}. */

@@ -33,6 +33,7 @@ enum hold_state {
 struct held_exit {
 	uint8_t state; /* enum hold_state */
 	uint8_t vcpu;
+	uint8_t len; /* instruction length: RIP after a successful completion */
 	bool error; /* the completion injects #GP(0) */
 	uint64_t rax, rdx; /* registers before completion (the step's initial ones) */
 	uint64_t done_rax; /* after a successful completion */
@@ -53,7 +54,7 @@ struct oracle_state {
 int oracle_filter_check(const struct prog_filter *flt);
 
 /* Instruction length the stub's RDMSR/WRMSR has (RIP after success). */
-uint8_t oracle_insn_len(const struct kernel_facts *f);
+uint8_t oracle_insn_len(const struct step *s);
 
 /* How KVM takes a write of a value to a table MSR it supports (SPEC.md section 4). */
 enum write_class {

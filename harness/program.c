@@ -16,7 +16,9 @@
 
 #define OP_SLOTS 32
 #define OP_RDMSR 0x00 /* 0x00..0x05 */
-#define OP_WRMSR 0x06 /* 0x06..0x0b; 0x0c..0x0f reserved */
+#define OP_WRMSR 0x06 /* 0x06..0x0b */
+#define OP_WRMSRNS 0x0c
+#define OP_FEP 0x0d /* 0x0d rdmsr, 0x0e wrmsr, 0x0f wrmsrns behind the forced-emulation prefix */
 #define OP_HOST 0x10 /* 0x10..0x17: host step kinds 0x40..0x47 in order; 0x18..0x1f reserved */
 #define OP_NHOST 8
 #define BYTE_ESCAPE 0xe0 /* a mask/flags byte at or above this: a full value follows */
@@ -65,6 +67,8 @@ const char *step_name(uint8_t kind)
 
 	if (kind == STEP_RDMSR || kind == STEP_WRMSR)
 		return kind == STEP_RDMSR ? "rdmsr" : "wrmsr";
+	if (kind == STEP_WRMSRNS)
+		return "wrmsrns";
 	if (kind >= STEP_HOST_MASK && kind <= STEP_HOST_CHECK_CAP)
 		return host[kind - STEP_HOST_MASK];
 	return "unknown";
@@ -76,6 +80,8 @@ struct rd {
 	const uint8_t *p, *end;
 };
 
+static const uint8_t fep_kinds[3] = { STEP_RDMSR, STEP_WRMSR, STEP_WRMSRNS };
+
 /* The step kind of an operation slot, 0 for a reserved one. */
 static uint8_t op_kind(unsigned op)
 {
@@ -83,6 +89,10 @@ static uint8_t op_kind(unsigned op)
 		return STEP_RDMSR;
 	if (op < OP_WRMSR + 6)
 		return STEP_WRMSR;
+	if (op == OP_WRMSRNS)
+		return STEP_WRMSRNS;
+	if (op >= OP_FEP && op < OP_FEP + 3)
+		return fep_kinds[op - OP_FEP];
 	if (op >= OP_HOST && op < OP_HOST + OP_NHOST)
 		return (uint8_t)(STEP_HOST_MASK + op - OP_HOST);
 	return 0;
@@ -251,7 +261,7 @@ static void dec_guest(struct rd *r, const struct program *p, struct step *s)
 	uint64_t value = 0, hi[3] = { 0 };
 	uint8_t f;
 
-	if (s->kind == STEP_WRMSR)
+	if (step_is_write(s->kind))
 		value = dec_msr_value(r, index);
 	f = rd_u8(r);
 	g->reply_flags = f & (REPLY_HOLD | REPLY_SCRIBBLE | REPLY_UNTOUCHED);
@@ -268,7 +278,7 @@ static void dec_guest(struct rd *r, const struct program *p, struct step *s)
 		}
 	}
 	g->rcx = index | (uint64_t)(uint32_t)hi[0] << 32;
-	if (s->kind == STEP_WRMSR) {
+	if (step_is_write(s->kind)) {
 		g->rax = (uint32_t)value | (uint64_t)(uint32_t)hi[1] << 32;
 		g->rdx = (value >> 32) | (uint64_t)(uint32_t)hi[2] << 32;
 	}
@@ -334,18 +344,20 @@ static void dec_host(struct rd *r, const struct program *p, struct step *s)
 static void dec_step(struct rd *r, struct program *p)
 {
 	struct step *s;
-	uint8_t kind;
+	uint8_t kind, op;
 
 	if (rd_frame_end(r))
 		return; /* an empty frame is no step */
-	kind = op_kind(rd_u8(r) % OP_SLOTS);
+	op = rd_u8(r) % OP_SLOTS;
+	kind = op_kind(op);
 	if (!kind)
 		return; /* reserved operation */
 	s = &p->steps[p->nsteps++];
 	step_init(s, kind);
-	if (step_is_guest(kind))
+	if (step_is_guest(kind)) {
+		s->g.fep = op >= OP_FEP && op < OP_FEP + 3;
 		dec_guest(r, p, s);
-	else
+	} else
 		dec_host(r, p, s);
 }
 
@@ -464,6 +476,15 @@ static void enc_range(struct wr *w, const struct prog_range *g)
 	}
 }
 
+static uint8_t op_slot(const struct step *s)
+{
+	if (s->g.fep)
+		return OP_FEP + (s->kind == STEP_WRMSR) + 2 * (s->kind == STEP_WRMSRNS);
+	if (s->kind == STEP_WRMSRNS)
+		return OP_WRMSRNS;
+	return s->kind == STEP_RDMSR ? OP_RDMSR : OP_WRMSR;
+}
+
 static void enc_guest(struct wr *w, const struct step *s)
 {
 	const struct guest_step *g = &s->g;
@@ -478,7 +499,7 @@ static void enc_guest(struct wr *w, const struct step *s)
 	if (hi[0] || (rd ? hi[1] != PROG_RDMSR_RAX_DEFAULT || hi[2] != PROG_RDMSR_RDX_DEFAULT :
 			   hi[1] || hi[2]))
 		f |= GUEST_EXTRA;
-	wr_u8(w, rd ? OP_RDMSR : OP_WRMSR);
+	wr_u8(w, op_slot(s));
 	enc_index(w, guest_index(g));
 	if (!rd)
 		enc_msr_value(w, guest_wrmsr_value(g));

@@ -11,6 +11,7 @@
 #define PROG_MAX_RANGES 16 /* KVM_MSR_FILTER_MAX_RANGES */
 #define PROG_MAX_HOST_MSRS 8
 #define PROG_MAX_VCPUS 2
+#define PROG_FEP_LEN 5 /* the forced-emulation prefix: ud2; 'k' 'v' 'm' */
 #define PROG_HOST_NMSRS_MAX 300 /* host get/set may claim more entries than listed (E2BIG) */
 
 /* Reason mask bits (KVM_MSR_EXIT_REASON_*). */
@@ -50,6 +51,7 @@ struct prog_filter {
 enum step_kind {
 	STEP_RDMSR = 0x01,
 	STEP_WRMSR = 0x02,
+	STEP_WRMSRNS = 0x03, /* 0f 01 c6: needs CPUID.(7,1):EAX[19]; exits like WRMSR */
 
 	STEP_HOST_MASK = 0x40, /* KVM_ENABLE_CAP(USER_SPACE_MSR) */
 	STEP_HOST_FILTER = 0x41, /* KVM_X86_SET_MSR_FILTER with filter N, or none */
@@ -64,6 +66,12 @@ enum step_kind {
 static inline bool step_is_guest(uint8_t kind)
 {
 	return kind < 0x40;
+}
+
+/* The guest steps that write an MSR (EDX:EAX is the value; the exit is a WRMSR exit). */
+static inline bool step_is_write(uint8_t kind)
+{
+	return kind == STEP_WRMSR || kind == STEP_WRMSRNS;
 }
 
 /* Which fd a host step's ioctl goes to. */
@@ -81,6 +89,7 @@ enum host_target {
 
 struct guest_step {
 	uint8_t cpl; /* 0 or 3 */
+	uint8_t fep; /* 1: behind the forced-emulation prefix (ud2; 'kvm'): KVM's emulator */
 	uint64_t rcx; /* low 32 bits = index; upper half is garbage the CPU must ignore */
 	uint64_t rax; /* WRMSR value low half / RDMSR initial value */
 	uint64_t rdx;

@@ -148,9 +148,10 @@ static void put_filter(struct out *o, unsigned n, const struct prog_filter *f)
 static void put_guest(struct out *o, const struct step *s)
 {
 	const struct guest_step *g = &s->g;
-	bool wr = s->kind == STEP_WRMSR;
+	bool wr = step_is_write(s->kind);
 
-	put_index(o, wr ? "wrmsr " : "rdmsr ", guest_index(g));
+	put(o, "%s", step_name(s->kind));
+	put_index(o, " ", guest_index(g));
 	if (wr)
 		put(o, " 0x%llx", (unsigned long long)guest_wrmsr_value(g));
 	if (g->cpl)
@@ -174,6 +175,8 @@ static void put_guest(struct out *o, const struct step *s)
 	for (unsigned i = 0; i < 3; i++)
 		if (g->reply_flags & (1u << i))
 			put(o, " %s", prog_reply_names[i]);
+	if (g->fep)
+		put(o, " fep");
 	put(o, "\n");
 }
 

@@ -39,11 +39,12 @@ struct parser {
 /* clang-format off */
 enum key {
 	K_CPL, K_VCPU, K_RCX_HI, K_RAX, K_RDX, K_RAX_HI, K_RDX_HI, K_ERROR, K_DATA, K_HOLD,
-	K_SCRIBBLE, K_UNTOUCHED, K_FLAGS, K_ON, K_NMSRS, K_VCPUS, K_MASK, K_FILTER, K_DEFAULT, NKEYS
+	K_SCRIBBLE, K_UNTOUCHED, K_FLAGS, K_ON, K_NMSRS, K_VCPUS, K_MASK, K_FILTER, K_DEFAULT, K_FEP,
+	NKEYS
 };
 static const char *const key_names[NKEYS] = {
 	"cpl", "vcpu", "rcx_hi", "rax", "rdx", "rax_hi", "rdx_hi", "error", "data", "hold",
-	"scribble", "untouched", "flags", "on", "nmsrs", "vcpus", "mask", "filter", "default"
+	"scribble", "untouched", "flags", "on", "nmsrs", "vcpus", "mask", "filter", "default", "fep"
 };
 #define U32 0xffffffffull
 #define U64 ~0ull
@@ -56,7 +57,7 @@ static const uint64_t key_max[NKEYS] = {
 #define BIT(k) (1u << (k))
 #define GUEST_KEYS                                                                             \
 	(BIT(K_CPL) | BIT(K_VCPU) | BIT(K_RCX_HI) | BIT(K_ERROR) | BIT(K_DATA) | BIT(K_HOLD) | \
-	 BIT(K_SCRIBBLE) | BIT(K_UNTOUCHED))
+	 BIT(K_SCRIBBLE) | BIT(K_UNTOUCHED) | BIT(K_FEP))
 #define HOST_KEYS (BIT(K_ON) | BIT(K_VCPU))
 
 struct keyvals {
@@ -237,6 +238,12 @@ static int key_value(struct parser *ps, enum key k, const struct tok *t, const c
 }
 
 /* One key=value word (or bare flag) of the keys in allowed. */
+/* Bare words (no '='): the reply flags and fep. */
+static bool key_is_bare(enum key k)
+{
+	return (k >= K_HOLD && k <= K_UNTOUCHED) || k == K_FEP;
+}
+
 static int parse_key(struct parser *ps, const struct tok *t, uint32_t allowed, struct keyvals *kv,
 		     const char *what)
 {
@@ -246,7 +253,7 @@ static int parse_key(struct parser *ps, const struct tok *t, uint32_t allowed, s
 
 	while (--k >= 0)
 		if ((allowed & BIT(k)) && prog_word_is(t->s, klen, key_names[k]) &&
-		    (k >= K_HOLD && k <= K_UNTOUCHED) == !eq)
+		    key_is_bare((enum key)k) == !eq)
 			break;
 	if (k < 0)
 		return fail(ps, t->col, "unexpected " TOKF " in %s", TOKA(t->s, t->len), what);
@@ -417,7 +424,7 @@ static int st_range(struct parser *ps)
 
 static int st_guest(struct parser *ps, uint8_t kind)
 {
-	bool wr = kind == STEP_WRMSR;
+	bool wr = step_is_write(kind);
 	uint32_t allowed =
 	    GUEST_KEYS | (wr ? BIT(K_RAX_HI) | BIT(K_RDX_HI) : BIT(K_RAX) | BIT(K_RDX));
 	struct keyvals kv = { 0 };
@@ -433,7 +440,7 @@ static int st_guest(struct parser *ps, uint8_t kind)
 	t = wr ? positional(ps, 2, "the value to write") : t;
 	if (!t || (wr && get_num(ps, t->col, t->s, t->len, "the value", ~0ull, &value)))
 		return -1;
-	if (parse_keys(ps, wr ? 3 : 2, allowed, &kv, wr ? "wrmsr" : "rdmsr"))
+	if (parse_keys(ps, wr ? 3 : 2, allowed, &kv, step_name(kind)))
 		return -1;
 	if ((kv.seen & BIT(K_CPL)) && kv.v[K_CPL] != 0 && kv.v[K_CPL] != 3)
 		return fail(ps, kv.col[K_CPL], "cpl must be 0 or 3");
@@ -454,6 +461,7 @@ static int st_guest(struct parser *ps, uint8_t kind)
 	g->reply_error = (uint8_t)kv.v[K_ERROR];
 	g->reply_data = kv.v[K_DATA];
 	g->reply_flags = (uint8_t)((kv.seen >> K_HOLD) & 7);
+	g->fep = !!(kv.seen & BIT(K_FEP));
 	return 0;
 }
 
@@ -571,13 +579,18 @@ static int statement(struct parser *ps)
 		return st_setup(ps);
 	if (tok_is(c, "filter"))
 		return st_filter(ps);
-	if (tok_is(c, "rdmsr") || tok_is(c, "wrmsr"))
-		return st_guest(ps, tok_is(c, "rdmsr") ? STEP_RDMSR : STEP_WRMSR);
+	if (tok_is(c, "rdmsr"))
+		return st_guest(ps, STEP_RDMSR);
+	if (tok_is(c, "wrmsr"))
+		return st_guest(ps, STEP_WRMSR);
+	if (tok_is(c, "wrmsrns"))
+		return st_guest(ps, STEP_WRMSRNS);
 	if (tok_is(c, "host"))
 		return st_host(ps);
 	if (tok_is(c, "range") || tok_is(c, "end"))
 		return fail(ps, c->col, TOKF " outside a filter block", TOKA(c->s, c->len));
-	return fail(ps, c->col, "unknown statement " TOKF " (setup, filter, rdmsr, wrmsr or host)",
+	return fail(ps, c->col,
+		    "unknown statement " TOKF " (setup, filter, rdmsr, wrmsr, wrmsrns or host)",
 		    TOKA(c->s, c->len));
 }
 

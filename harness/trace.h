@@ -57,6 +57,7 @@ struct guest_alt {
 	uint32_t reason;
 	uint64_t exit_data;
 	bool gp; /* guest sees #GP(0) at the instruction, RAX/RDX unchanged */
+	bool ud; /* guest sees #UD at the instruction (not enumerated; prefix disabled) */
 	bool data_any; /* success: RAX/RDX may hold any value (TSC, probed-unknown MSR) */
 	uint64_t rax, rdx; /* success: RAX/RDX expected (upper halves clear) */
 };
@@ -66,6 +67,7 @@ struct guest_exp {
 	uint8_t nalt;
 	struct guest_alt alt[MAX_ALTS];
 	int8_t rip_after; /* expected relative RIP after success (instruction length) */
+	int8_t fault_rip_alt; /* another RIP a fault or exit may report: 5, past the FEP prefix */
 };
 
 struct host_exp {

@@ -24,9 +24,14 @@ const char *tt_reason_name(uint32_t r)
 	}
 }
 
+const char *tt_alt_result(const struct guest_alt *a)
+{
+	return a->gp ? "gp" : a->ud ? "ud" : "success";
+}
+
 const char *tt_alt_outcome(const struct guest_alt *a)
 {
-	return a->exit ? "exit" : a->gp ? "gp" : "success";
+	return a->exit ? "exit" : tt_alt_result(a);
 }
 
 const char *tt_obs_result(const struct guest_obs *o)
@@ -47,6 +52,8 @@ const char *tt_alt_class(const struct step *s, const struct guest_alt *a)
 		return tt_reason_name(a->reason);
 	if (a->gp)
 		return s->g.cpl ? "CPL3" : "GP";
+	if (a->ud)
+		return "UD";
 	return "OK";
 }
 
@@ -141,7 +148,7 @@ const char *tt_obs_exit_text(const struct guest_obs *o, char *buf, size_t n)
 
 const char *tt_alt_result_text(const struct guest_alt *a, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s", a->gp ? "#GP(0)" : "success");
+	snprintf(buf, n, "%s", a->gp ? "#GP(0)" : a->ud ? "#UD" : "success");
 	return buf;
 }
 
@@ -228,7 +235,9 @@ static void print_alt(FILE *out, const struct step *s, const struct guest_alt *a
 		fprintf(out, "#GP(0) (%s)", tt_reason_name(a->reason));
 	else if (a->gp)
 		fprintf(out, "#GP(0)");
-	else if (s->kind == STEP_WRMSR)
+	else if (a->ud)
+		fprintf(out, "#UD");
+	else if (step_is_write(s->kind))
 		fprintf(out, "success");
 	else if (a->data_any)
 		fprintf(out, "success rax * rdx *");
@@ -241,9 +250,9 @@ static void print_guest(FILE *out, const struct step *s, const struct guest_obs 
 {
 	fprintf(out, "%s ", step_name(s->kind));
 	print_msr(out, guest_index(&s->g));
-	if (s->kind == STEP_WRMSR)
+	if (step_is_write(s->kind))
 		fprintf(out, " value 0x%" PRIx64, guest_wrmsr_value(&s->g));
-	fprintf(out, " cpl%u vcpu%u: ", s->g.cpl, s->vcpu);
+	fprintf(out, " cpl%u%s vcpu%u: ", s->g.cpl, s->g.fep ? " fep" : "", s->vcpu);
 	print_guest_obs(out, s, o);
 	if (!x)
 		return;

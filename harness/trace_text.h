@@ -10,7 +10,8 @@
 
 /* Stable words (signatures): they never contain a value that varies between runs. */
 const char *tt_reason_name(uint32_t r); /* INVAL, UNKNOWN, FILTER, none, other */
-const char *tt_alt_outcome(const struct guest_alt *a); /* exit, gp, success */
+const char *tt_alt_result(const struct guest_alt *a); /* gp, ud, success */
+const char *tt_alt_outcome(const struct guest_alt *a); /* exit, gp, ud, success */
 const char *tt_obs_outcome(const struct guest_obs *o); /* exit, gp, ud, fault, success */
 const char *tt_obs_result(const struct guest_obs *o); /* gp, ud, fault, success */
 const char *tt_alt_class(const struct step *s, const struct guest_alt *a);

@@ -74,7 +74,7 @@ static inline bool step_valid(const struct program *p, const struct step *s, con
 {
 	bool host = s->kind >= STEP_HOST_MASK && s->kind <= STEP_HOST_CHECK_CAP;
 
-	if (s->kind != STEP_RDMSR && s->kind != STEP_WRMSR && !host)
+	if (s->kind != STEP_RDMSR && !step_is_write(s->kind) && !host)
 		return *why = "step kind", false;
 	if (s->vcpu >= p->nvcpus)
 		return *why = "vcpu", false;
@@ -84,6 +84,8 @@ static inline bool step_valid(const struct program *p, const struct step *s, con
 		return *why = "cpl", false;
 	if (s->g.reply_flags & ~(REPLY_HOLD | REPLY_SCRIBBLE | REPLY_UNTOUCHED))
 		return *why = "reply flags", false;
+	if (s->g.fep > 1)
+		return *why = "fep", false;
 	return true;
 }
 
@@ -146,6 +148,7 @@ static inline bool step_equal(const struct step *a, const struct step *b, bool l
 		DIFF(line);
 	if (step_is_guest(a->kind)) {
 		DIFF(g.cpl);
+		DIFF(g.fep);
 		DIFF(g.rcx);
 		DIFF(g.rax);
 		DIFF(g.rdx);

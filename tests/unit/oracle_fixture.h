@@ -46,7 +46,6 @@ static inline void facts_reset(void)
 	F.kver_major = 6;
 	F.kver_minor = 18;
 	F.va_bits = 57;
-	F.stub.insn_len = 2;
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		F.msr[i].guest_read = ACC_OK;
 		F.msr[i].host_read_ok = msr_table[i].support != SUPPORT_NEVER;

@@ -122,7 +122,10 @@ static void test_decode_random(void)
 static void test_decode_examples(void)
 {
 	static const uint8_t one_rd[] = { 0x00, SEP, 0x00 };
-	static const uint8_t reserved[] = { 0x00, SEP, 0x0c, SEP, 0x18, SEP, 0x1f, SEP };
+	static const uint8_t reserved[] = { 0x00, SEP, 0x18, SEP, 0x1e, SEP, 0x1f, SEP };
+	static const uint8_t forms[] = {
+		0x00, SEP, 0x0c, SEP, 0x0d, SEP, 0x0e, SEP, 0x0f, SEP, 0x06
+	};
 	static const uint8_t wr[] = { 0x00, SEP, 0x06, 0x00, 0x00, 0x05, 0xd9, 0xa1, 0x00, 0x01 };
 	static const uint8_t esc[] = { 'M', 'X', 9, 0x01, SEP, 0x00, 0x03, ESC, 0x5e, 0, 0, 0x01 };
 	static const uint8_t host[] = { 0x00, SEP, 0x12, 0x85, 0x02, 0xe0, 0x00, 0x02, 0x02, 0x00 };
@@ -137,6 +140,13 @@ static void test_decode_examples(void)
 	CHECK_EQ(p.steps[0].g.rax, PROG_RDMSR_RAX_DEFAULT);
 	check_decoded(reserved, sizeof(reserved), &p);
 	CHECK_EQ(p.nsteps, 0);
+	check_decoded(forms, sizeof(forms), &p); /* the instruction forms of SPEC.md section 7 */
+	CHECK_EQ(p.nsteps, 5);
+	CHECK(p.steps[0].kind == STEP_WRMSRNS && !p.steps[0].g.fep, "wrmsrns");
+	CHECK(p.steps[1].kind == STEP_RDMSR && p.steps[1].g.fep, "fep rdmsr");
+	CHECK(p.steps[2].kind == STEP_WRMSR && p.steps[2].g.fep, "fep wrmsr");
+	CHECK(p.steps[3].kind == STEP_WRMSRNS && p.steps[3].g.fep, "fep wrmsrns");
+	CHECK(p.steps[4].kind == STEP_WRMSR && !p.steps[4].g.fep, "wrmsr");
 	check_decoded(wr, sizeof(wr), &p); /* WRMSR EFER, valid value 1, flags, error 2, data 1 */
 	CHECK_EQ(p.steps[0].kind, STEP_WRMSR);
 	CHECK_EQ(guest_wrmsr_value(&p.steps[0].g), msr_table[0].valid[1]);

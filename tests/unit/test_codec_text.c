@@ -135,6 +135,7 @@ static const char *const good[] = {
 	"",
 	"# nothing\n\n   \t\n",
 	"rdmsr 0",
+	"wrmsrns LSTAR 0x1000 fep error=3\nrdmsr EFER fep cpl=3\nwrmsr 0x10 1 fep\n",
 	"wrmsr 0x0 0 rcx_hi=0xffffffff",
 	"setup mask=none\nrdmsr efer\r\nwrmsr efer 0xd01\n",
 	("filter 3 flags=0xfffffffe\n range 0 0xffffffff 4294967295 pattern=0x1\n"
