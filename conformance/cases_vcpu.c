@@ -38,6 +38,16 @@ static void build_vcpu_program(struct program *p, int v)
 	}
 }
 
+static void report_thread(struct case_ctx *c, int round, int v, const struct run_result *r)
+{
+	for (unsigned i = 0; i < r->v.n; i++)
+		case_fail(c, "round %d vCPU %d op %d: %s: expected %s, got %s", round, v,
+			  r->v.m[i].step, r->v.m[i].field, r->v.m[i].expected, r->v.m[i].observed);
+	if (r->mismatches > r->v.n)
+		case_fail(c, "round %d vCPU %d: ... and %u more mismatches", round, v,
+			  r->mismatches - r->v.n);
+}
+
 static int two_threads(struct case_ctx *c)
 {
 	static struct vcpu_thread t[2];
@@ -50,19 +60,22 @@ static int two_threads(struct case_ctx *c)
 		return CASE_FAIL;
 	vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN);
 	for (int round = 0; round < 8 && !c->failed; round++) {
+		int started = 0;
+
 		for (int v = 0; v < 2; v++) {
 			t[v].vm = &vm;
 			t[v].f = c->facts;
 			build_vcpu_program(&t[v].p, v);
-			pthread_create(&th[v], NULL, vcpu_thread_fn, &t[v]);
+			if (pthread_create(&th[v], NULL, vcpu_thread_fn, &t[v])) {
+				case_fail(c, "pthread_create for vCPU %d failed", v);
+				break;
+			}
+			started++;
 		}
-		for (int v = 0; v < 2; v++)
+		for (int v = 0; v < started; v++)
 			pthread_join(th[v], NULL);
-		for (int v = 0; v < 2; v++)
-			for (unsigned i = 0; i < t[v].r.v.n; i++)
-				case_fail(c, "round %d vCPU %d op %d: %s: expected %s, got %s",
-					  round, v, t[v].r.v.m[i].step, t[v].r.v.m[i].field,
-					  t[v].r.v.m[i].expected, t[v].r.v.m[i].observed);
+		for (int v = 0; v < started; v++)
+			report_thread(c, round, v, &t[v].r);
 	}
 	vm_destroy(&vm);
 	return CASE_PASS;

@@ -284,6 +284,18 @@ static void print_list(const struct conform_case *cases, int n, const struct opt
 			printf("%-48s §%-6s %s\n", cases[i].name, cases[i].spec, cases[i].desc);
 }
 
+static void add_health_finding(struct case_outcome *oc, const char *report)
+{
+	size_t len = oc->diag ? strlen(oc->diag) : 0;
+	char *d = realloc(oc->diag, len + strlen(report) + 32);
+
+	if (d) {
+		sprintf(d + len, "# kernel health: %s\n", report);
+		oc->diag = d;
+	}
+	oc->result = CASE_FAIL;
+}
+
 static void print_result(int num, const struct conform_case *cc, const struct case_outcome *oc)
 {
 	if (oc->diag && *oc->diag)
@@ -295,6 +307,46 @@ static void print_result(int num, const struct conform_case *cc, const struct ca
 	fflush(stdout);
 }
 
+/* Runs the selected cases, printing KTAP as it goes; the kernel is checked after each one. */
+static void run_selected(const struct conform_case *cases, const int *sel, int nsel,
+			 const struct kernel_facts *f, struct case_outcome *outcomes, int counts[3])
+{
+	struct health h;
+
+	health_begin(&h);
+	if (h.kmsg_fd < 0)
+		printf("# /dev/kmsg is not readable: kernel log not checked (taint flags are)\n");
+	for (int k = 0; k < nsel; k++) {
+		struct case_outcome *oc = &outcomes[k];
+		char report[512];
+		bool bad;
+
+		run_case(&cases[sel[k]], sel[k], f, oc);
+		/* the last case also answers for a WARN from teardown after it */
+		bad = k == nsel - 1 ? health_final_check(&h, report, sizeof(report)) :
+				      health_check(&h, report, sizeof(report));
+		if (bad)
+			add_health_finding(oc, report);
+		counts[oc->result]++;
+		print_result(k + 1, &cases[sel[k]], oc);
+	}
+	health_end(&h);
+}
+
+/* No KVM: the plan is empty, and the JUnit file says every case was skipped, and why. */
+static int skip_all(FILE *junit, const struct conform_case *cases, const int *sel, int nsel,
+		    struct case_outcome *outcomes, int status)
+{
+	printf("KTAP version 1\n1..0 # SKIP %s\n", kvm_last_error());
+	for (int k = 0; k < nsel; k++) {
+		outcomes[k].result = CASE_SKIP;
+		snprintf(outcomes[k].skip, sizeof(outcomes[k].skip), "%s", kvm_last_error());
+	}
+	if (junit && junit_write(junit, cases, sel, nsel, outcomes, 0))
+		return EXIT_BAD_INPUT;
+	return status;
+}
+
 int conform_main(int argc, char **argv)
 {
 	static struct conform_case cases[MAX_CASES];
@@ -302,7 +354,7 @@ int conform_main(int argc, char **argv)
 	int sel[MAX_CASES], n, nsel = 0, counts[3] = { 0 }, st;
 	const struct kernel_facts *f;
 	struct opts o = { 0 };
-	struct health h;
+	FILE *junit = NULL;
 	double t0 = now();
 
 	if (parse_opts(argc, argv, &o))
@@ -319,40 +371,21 @@ int conform_main(int argc, char **argv)
 		fprintf(stderr, "msrexit conform: no case matches the -t patterns\n");
 		return EXIT_BAD_INPUT;
 	}
+	if (o.junit && !(junit = junit_open(o.junit)))
+		return EXIT_BAD_INPUT; /* before running anything: a bad path is found at once */
 	f = facts_get(&st);
-	if (!f) {
-		printf("KTAP version 1\n1..0 # SKIP %s\n", kvm_last_error());
-		return st;
-	}
+	if (!f)
+		return skip_all(junit, cases, sel, nsel, outcomes, st);
 	printf("KTAP version 1\n# msrexit conform: kernel %u.%u, ignore_msrs=%s, "
 	       "force_emulation_prefix=%d, %u-bit canonical addresses\n1..%d\n",
-	       f->kver_major, f->kver_minor, f->ignore_msrs ? "Y" : "N", f->force_emulation_prefix,
+	       f->kver_major, f->kver_minor, facts_ignore_msrs_text(f), f->force_emulation_prefix,
 	       f->va_bits, nsel);
-	health_begin(&h);
-	for (int k = 0; k < nsel; k++) {
-		struct case_outcome *oc = &outcomes[k];
-		char report[512];
-
-		run_case(&cases[sel[k]], sel[k], f, oc);
-		if (health_check(&h, report, sizeof(report))) {
-			size_t len = oc->diag ? strlen(oc->diag) : 0;
-			char *d = realloc(oc->diag, len + strlen(report) + 32);
-
-			if (d) {
-				sprintf(d + len, "# kernel health: %s\n", report);
-				oc->diag = d;
-			}
-			oc->result = CASE_FAIL;
-		}
-		counts[oc->result]++;
-		print_result(k + 1, &cases[sel[k]], oc);
-	}
-	health_end(&h);
+	run_selected(cases, sel, nsel, f, outcomes, counts);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n", counts[CASE_PASS],
 	       counts[CASE_FAIL], counts[CASE_SKIP]);
 	printf("# %d passed, %d failed, %d skipped in %.2f s\n", counts[CASE_PASS],
 	       counts[CASE_FAIL], counts[CASE_SKIP], now() - t0);
-	if (o.junit && junit_write(o.junit, cases, sel, nsel, outcomes, now() - t0))
+	if (junit && junit_write(junit, cases, sel, nsel, outcomes, now() - t0))
 		return EXIT_BAD_INPUT;
 	return counts[CASE_FAIL] ? EXIT_MISMATCH : EXIT_OK;
 }

@@ -55,16 +55,20 @@ static void write_case(FILE *f, const struct conform_case *cc, const struct case
 	fputs("    </testcase>\n", f);
 }
 
-int junit_write(const char *path, const struct conform_case *cases, const int *sel, int nsel,
+FILE *junit_open(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		fprintf(stderr, "msrexit conform: cannot write %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+int junit_write(FILE *f, const struct conform_case *cases, const int *sel, int nsel,
 		const struct case_outcome *outcomes, double secs)
 {
 	int fails = 0, skips = 0;
-	FILE *f = fopen(path, "w");
 
-	if (!f) {
-		fprintf(stderr, "msrexit conform: cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
 	for (int k = 0; k < nsel; k++) {
 		fails += outcomes[k].result == CASE_FAIL;
 		skips += outcomes[k].result == CASE_SKIP;
@@ -78,7 +82,8 @@ int junit_write(const char *path, const struct conform_case *cases, const int *s
 		write_case(f, &cases[sel[k]], &outcomes[k]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
 	if (fclose(f)) {
-		fprintf(stderr, "msrexit conform: writing %s failed: %s\n", path, strerror(errno));
+		fprintf(stderr, "msrexit conform: writing the JUnit file failed: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	return 0;

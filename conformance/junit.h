@@ -4,8 +4,12 @@
 
 #include "conform.h"
 
-/* Writes cases[sel[k]] with outcomes[k]; returns 0, or -1 (message printed). */
-int junit_write(const char *path, const struct conform_case *cases, const int *sel, int nsel,
+#include <stdio.h>
+
+/* Opens the JUnit file for writing before the run; NULL (message printed) if it cannot be. */
+FILE *junit_open(const char *path);
+/* Writes cases[sel[k]] with outcomes[k] and closes f; returns 0, or -1 (message printed). */
+int junit_write(FILE *f, const struct conform_case *cases, const int *sel, int nsel,
 		const struct case_outcome *outcomes, double secs);
 
 #endif

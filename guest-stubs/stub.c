@@ -50,15 +50,15 @@ asm(".text\n"
 				      "	ret\n");
 
 /*
- * The instruction sites. Each is followed by a UD2 landing pad: execution
- * that continues after a successful access raises #UD where it landed, so
- * the RIP is exact even if a kernel skipped the wrong number of bytes. (INT3
- * would be cheaper, but some backends cannot run INT n: SPEC.md section 9.)
+ * The instruction sites. Each is followed by a landing pad of 0xd6 bytes, a
+ * one-byte opcode that is #UD in 64-bit mode: execution that continues after
+ * a successful access raises #UD exactly where it landed, so the RIP is exact
+ * even if a kernel skipped a wrong number of bytes, odd or even. (INT3 would
+ * be cheaper, but some backends cannot run INT n: SPEC.md section 9.)
  * Sites with "f" start with the forced-emulation prefix; "ns" is WRMSRNS.
  */
-#define SITE(name, insn)                                       \
-	".balign 64\n.global " #name "\n" #name ":\n	" insn \
-	"\n	.rept 15\n	ud2\n	.endr\n"
+#define SITE(name, insn) \
+	".balign 64, 0xd6\n.global " #name "\n" #name ":\n	" insn "\n	.fill 40, 1, 0xd6\n"
 #define FEP "ud2; .byte 0x6b, 0x76, 0x6d; "
 #define RDMSR "rdmsr"
 #define WRMSR "wrmsr"

@@ -63,10 +63,10 @@ struct stub_op {
 
 /*
  * Every operation ends in an exception: a fault at the instruction, or #UD
- * from the UD2 landing pad right after it (RIP = where execution continued).
- * The handler records the registers and resumes the interpreter.
+ * from the landing pad right after it (RIP = where execution continued). The
+ * handler records the registers and resumes the interpreter.
  */
-#define STUB_SITE_PAD 30 /* bytes of UD2 pad after each instruction site */
+#define STUB_SITE_PAD 40 /* bytes of 0xd6 (#UD in 64-bit mode) after each instruction */
 struct stub_result {
 	uint64_t rax, rdx, rcx;
 	uint64_t rip; /* RIP the exception frame holds */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,23 @@ static void watchdog_handler(int sig)
 		watched_run->immediate_exit = 1;
 }
 
+static pthread_key_t watchdog_key;
+static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
+
+/* A thread's timer dies with the thread (threaded cases and fuzzers would run out of them). */
+static void watchdog_thread_exit(void *timer)
+{
+	(void)timer;
+	if (watchdog_ready)
+		timer_delete(watchdog_timer);
+	watchdog_ready = 0;
+}
+
+static void watchdog_key_init(void)
+{
+	pthread_key_create(&watchdog_key, watchdog_thread_exit);
+}
+
 /* A per-thread timer whose signal kicks this thread's vCPU out of KVM_RUN. */
 static int watchdog_init(void)
 {
@@ -37,6 +55,7 @@ static int watchdog_init(void)
 
 	if (watchdog_ready)
 		return 0;
+	pthread_once(&watchdog_once, watchdog_key_init);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGRTMIN, &sa, NULL))
 		return -1;
@@ -44,6 +63,7 @@ static int watchdog_init(void)
 	if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer))
 		return -1;
 	watchdog_ready = 1;
+	pthread_setspecific(watchdog_key, &watchdog_timer); /* non-NULL: the destructor runs */
 	return 0;
 }
 
@@ -112,6 +132,26 @@ enum run_result {
 	RUN_ABORT
 };
 
+/* RIP at this exit: from the synced registers, else one more ioctl (never assumed). */
+static uint64_t exit_rip(struct vcpu *vc)
+{
+	struct kvm_regs regs;
+
+	if (vc->run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		return vc->run->s.regs.regs.rip;
+	if (ioctl(vc->fd, KVM_GET_REGS, &regs) < 0)
+		return ~0ull; /* reported as a wrong RIP, not hidden */
+	return regs.rip;
+}
+
+/* The program step the vCPU is executing (its batch's first before it started). */
+static int current_step(const struct vcpu *vc)
+{
+	uint32_t k = vc->mb->cur;
+
+	return k < (uint32_t)(vc->seg_end - vc->seg_start) ? vc->seg_start + (int)k : vc->seg_start;
+}
+
 /* Records an MSR exit and writes the program's reply; RUN_HELD if the exit stays pending. */
 static enum run_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struct program *p,
 				   const struct exec_opts *opt, struct trace *t)
@@ -140,9 +180,7 @@ static enum run_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struct 
 	o->reason = run->msr.reason;
 	o->index = run->msr.index;
 	o->data = run->msr.data;
-	o->exit_rip = (run->kvm_valid_regs & KVM_SYNC_X86_REGS) ?
-			  (int64_t)(run->s.regs.regs.rip - site_of(vm, s)) :
-			  0;
+	o->exit_rip = (int64_t)(exit_rip(vc) - site_of(vm, s));
 	if (!(s->g.reply_flags & REPLY_UNTOUCHED)) {
 		run->msr.error = s->g.reply_error ^ (opt->inject == INJECT_REPLY_ERROR);
 		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
@@ -159,7 +197,7 @@ static enum run_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struct 
 static enum run_result on_other_exit(struct vcpu *vc, struct trace *t)
 {
 	struct kvm_run *run = vc->run;
-	int n = vc->seg_start + (int)vc->mb->cur;
+	int n = current_step(vc);
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -196,7 +234,7 @@ static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct pro
 	watchdog_arm(vc->run, o->timeout_ms);
 	for (;;) {
 		if (++t->nexits > o->max_exits) {
-			exec_abort(t, vc->seg_start, "more than %u exits: the guest loops",
+			exec_abort(t, current_step(vc), "more than %u exits: the guest loops",
 				   o->max_exits);
 			break;
 		}
@@ -204,12 +242,12 @@ static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct pro
 			if (errno == EINTR && !watchdog_fired)
 				continue;
 			if (watchdog_fired)
-				exec_abort(t, vc->seg_start,
+				exec_abort(t, current_step(vc),
 					   "watchdog: the guest did not finish its batch in %u ms",
 					   o->timeout_ms);
 			else
-				exec_abort(t, vc->seg_start, "KVM_RUN(vcpu %d) failed: %s", vc->id,
-					   strerror(errno));
+				exec_abort(t, current_step(vc), "KVM_RUN(vcpu %d) failed: %s",
+					   vc->id, strerror(errno));
 			break;
 		}
 		if (vc->run->exit_reason == KVM_EXIT_X86_RDMSR ||
@@ -337,9 +375,9 @@ static int segment_end(const struct program *p, int start)
 	return end;
 }
 
-static enum exec_inject inject_named(const char *e)
+static int inject_named(const char *e)
 {
-	if (!e)
+	if (!e || !*e)
 		return INJECT_NONE;
 	if (!strcmp(e, "reply-data"))
 		return INJECT_REPLY_DATA;
@@ -349,15 +387,23 @@ static enum exec_inject inject_named(const char *e)
 		return INJECT_HANG;
 	if (!strcmp(e, "kmsg"))
 		return INJECT_KMSG;
-	return INJECT_NONE;
+	return -1;
+}
+
+bool exec_inject_env_valid(void)
+{
+	return inject_named(getenv("MSREXIT_INJECT")) >= 0;
 }
 
 enum exec_inject exec_inject_from_env(void)
 {
 	static int cached = -1;
 
-	if (cached < 0)
-		cached = inject_named(getenv("MSREXIT_INJECT"));
+	if (cached < 0) {
+		int v = inject_named(getenv("MSREXIT_INJECT"));
+
+		cached = v < 0 ? INJECT_NONE : v;
+	}
 	return (enum exec_inject)cached;
 }
 
@@ -401,6 +447,21 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 	if (watchdog_init()) {
 		exec_abort(t, 0, "watchdog timer: %s", strerror(errno));
 		return -1;
+	}
+	if (p->nvcpus > vm->nvcpus) {
+		exec_abort(t, 0, "the program needs %u vCPUs, the VM has %d", p->nvcpus,
+			   vm->nvcpus);
+		return -1;
+	}
+	/*
+	 * A previous run on this VM may have stopped mid-hold. Only this
+	 * program's vCPUs: another thread may be running the others.
+	 */
+	for (int n = 0; n < p->nsteps; n++) {
+		struct vcpu *vc = &vm->vcpu[p->steps[n].vcpu];
+
+		vc->held = false;
+		vc->seg_start = vc->seg_end = 0;
 	}
 	if (o.inject == INJECT_HANG)
 		inject_hang(vm);

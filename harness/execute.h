@@ -28,6 +28,8 @@ struct exec_opts {
 
 /* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang, kmsg), or INJECT_NONE. */
 enum exec_inject exec_inject_from_env(void);
+/* false if $MSREXIT_INJECT names no fault: the front ends refuse to run then */
+bool exec_inject_env_valid(void);
 
 /*
  * Runs p on vm (fresh from vm_create with p->nvcpus vCPUs): set-up, guest

@@ -25,6 +25,7 @@ struct msr_fact {
 struct kernel_facts {
 	unsigned kver_major, kver_minor;
 	bool ignore_msrs;
+	bool ignore_msrs_unread; /* /sys/module/kvm/parameters/ignore_msrs unreadable: N assumed */
 	int force_emulation_prefix;
 	bool has_wrmsrns; /* guest CPUID.(7,1):EAX[19] */
 	unsigned va_bits; /* 57 if the guest CPUID has LA57, else 48 */

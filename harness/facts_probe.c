@@ -45,7 +45,7 @@ static int probe_host_reads(struct vm *vm, struct kernel_facts *f)
 
 			if (r < 0) {
 				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %m", one.e.index);
-				return EXIT_NO_KVM;
+				return EXIT_MISMATCH;
 			}
 			if (v == 0)
 				f->msr[i].host_read_ok = r == 1;
@@ -62,6 +62,34 @@ static void add_probe_read(struct program *p, uint32_t index)
 	memset(s, 0, sizeof(*s));
 	s->kind = STEP_RDMSR;
 	s->g.rcx = index;
+}
+
+/*
+ * With every reason on and no filter, a read either succeeds or exits UNKNOWN
+ * or INVAL. Anything else is the kernel misbehaving, not a fact to build on.
+ */
+static int classify_read(const struct guest_obs *g, uint8_t *out, const char *name)
+{
+	if (g->ran && !g->exited && !g->faulted) {
+		*out = ACC_OK;
+		return 0;
+	}
+	if (g->ran && g->exited && (g->reason == REASON_UNKNOWN || g->reason == REASON_INVAL)) {
+		*out = g->reason == REASON_UNKNOWN ? ACC_UNKNOWN : ACC_INVAL;
+		return 0;
+	}
+	char what[80];
+
+	if (!g->ran)
+		snprintf(what, sizeof(what), "never completed");
+	else if (!g->exited)
+		snprintf(what, sizeof(what), "faulted (vector %u) without an exit", g->vector);
+	else
+		snprintf(what, sizeof(what), "exited with reason 0x%x", g->reason);
+	kvm_set_error("the kernel misbehaved during the facts probe: a guest read of %s with every "
+		      "exit reason on and no filter %s",
+		      name, what);
+	return -1;
 }
 
 /* Guest reads of the MSRs whose support depends on CPUID or kernel, with every exit on. */
@@ -85,23 +113,19 @@ static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 		add_probe_read(&p, msr_table[i].index);
 	}
 	if (vm_create(&vm, sys, 1))
-		return EXIT_NO_KVM;
+		return EXIT_BAD_INPUT;
 	r = execute(&vm, &p, &o, &t);
 	vm_destroy(&vm);
 	if (r) {
-		kvm_set_error("probe: guest reads failed at step %d: %s", t.abort_step,
-			      t.abort_msg);
-		return EXIT_NO_KVM;
+		kvm_set_error(
+		    "the kernel misbehaved during the facts probe: guest reads stopped at "
+		    "step %d: %s",
+		    t.abort_step, t.abort_msg);
+		return EXIT_MISMATCH;
 	}
-	for (int k = 0; k < n; k++) {
-		const struct guest_obs *g = &t.g[k];
-
-		if (!g->exited)
-			f->msr[pos[k]].guest_read = g->faulted ? ACC_EITHER : ACC_OK;
-		else
-			f->msr[pos[k]].guest_read =
-			    g->reason == REASON_UNKNOWN ? ACC_UNKNOWN : ACC_INVAL;
-	}
+	for (int k = 0; k < n; k++)
+		if (classify_read(&t.g[k], &f->msr[pos[k]].guest_read, msr_table[pos[k]].name))
+			return EXIT_MISMATCH;
 	return 0;
 }
 
@@ -118,12 +142,13 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 	}
 	probe_version(f);
 	f->ignore_msrs = kvm_param("ignore_msrs") == 1;
+	f->ignore_msrs_unread = kvm_param("ignore_msrs") < 0;
 	f->force_emulation_prefix = kvm_param("force_emulation_prefix");
 	if (f->force_emulation_prefix < 0)
 		f->force_emulation_prefix = 0;
 	probe_cpuid(sys, f);
 	if (vm_create(&vm, sys, PROG_MAX_VCPUS))
-		return EXIT_NO_KVM;
+		return EXIT_BAD_INPUT; /* the device works (opened), this environment does not */
 	r = probe_host_reads(&vm, f);
 	vm_destroy(&vm);
 	return r ? r : probe_guest_reads(sys, f);
@@ -157,12 +182,19 @@ static const char *guest_read_name(const struct msr_info *m, uint8_t a)
 	return a < 4 ? names[a] : "?";
 }
 
+const char *facts_ignore_msrs_text(const struct kernel_facts *f)
+{
+	if (f->ignore_msrs_unread)
+		return "N (assumed: the parameter is unreadable)";
+	return f->ignore_msrs ? "Y" : "N";
+}
+
 void facts_print(const struct kernel_facts *f, FILE *out)
 {
 	fprintf(out,
 		"kernel %u.%u, ignore_msrs=%s, force_emulation_prefix=%d, WRMSRNS %s, "
 		"%u-bit canonical addresses\n",
-		f->kver_major, f->kver_minor, f->ignore_msrs ? "Y" : "N", f->force_emulation_prefix,
+		f->kver_major, f->kver_minor, facts_ignore_msrs_text(f), f->force_emulation_prefix,
 		f->has_wrmsrns ? "in CPUID" : "not in CPUID", f->va_bits);
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		const struct msr_info *m = &msr_table[i];

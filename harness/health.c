@@ -56,7 +56,7 @@ void health_begin(struct health *h)
 /* Reads the records written since the last call; reports the first bad one. */
 static bool scan_log(struct health *h, char *report, size_t size)
 {
-	char rec[2048];
+	char rec[8192]; /* larger than any record: a short buffer fails every later read */
 	bool found = false;
 
 	if (h->kmsg_fd < 0)
@@ -67,6 +67,11 @@ static bool scan_log(struct health *h, char *report, size_t size)
 
 		if (n < 0 && errno == EPIPE)
 			continue; /* records were overwritten: go on with the next */
+		if (n < 0 && errno != EAGAIN && !found) {
+			snprintf(report, size, "kernel log unreadable from here on: %s",
+				 strerror(errno));
+			return true;
+		}
 		if (n <= 0)
 			break;
 		rec[n] = 0;
@@ -92,6 +97,13 @@ bool health_check(struct health *h, char *report, size_t size)
 	}
 	h->tainted = t;
 	return bad;
+}
+
+bool health_final_check(struct health *h, char *report, size_t size)
+{
+	/* VM teardown finishes after the last close: give a late WARN time to appear */
+	usleep(200 * 1000);
+	return health_check(h, report, size);
 }
 
 void health_end(struct health *h)

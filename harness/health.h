@@ -7,13 +7,15 @@
 
 struct health {
 	unsigned long tainted;
-	int kmsg_fd; /* -1 when the log cannot be read (not root): said by health_begin */
+	int kmsg_fd; /* -1 when the log cannot be read (not root): callers must say so */
 };
 
 /* Starts watching: remembers the taint flags, skips the log written so far. */
 void health_begin(struct health *h);
 /* true if something new and bad appeared since health_begin/the last check; report says what. */
 bool health_check(struct health *h, char *report, size_t size);
+/* The check after the last run, once deferred teardown had time to log. */
+bool health_final_check(struct health *h, char *report, size_t size);
 void health_end(struct health *h);
 /* Whether a kernel log line is a finding (pure; unit-tested). */
 bool health_line_is_bad(const char *line);

@@ -29,7 +29,7 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 	if (!sys)
 		return st;
 	if (vm_create(&vm, sys, p->nvcpus))
-		return EXIT_NO_KVM;
+		return EXIT_BAD_INPUT; /* KVM is there (opened), this environment cannot run it */
 	execute(&vm, p, &o, &r->t);
 	vm_destroy(&vm);
 	oracle_predict(p, f, &r->e);

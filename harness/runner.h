@@ -18,8 +18,9 @@ struct run_result {
 };
 
 /*
- * Returns EXIT_OK, EXIT_MISMATCH (a mismatch or a kernel health finding), or
- * EXIT_NO_KVM/EXIT_BAD_INPUT when the VM could not be made (kvm_last_error()).
+ * Returns EXIT_OK, EXIT_MISMATCH (a mismatch or a kernel health finding),
+ * EXIT_NO_KVM (no /dev/kvm or capability) or EXIT_BAD_INPUT (the VM could not
+ * be made: fds, memory; kvm_last_error() says why).
  * h may be NULL (no health check).
  */
 int run_program(const struct program *p, const struct kernel_facts *f, struct health *h,

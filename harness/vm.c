@@ -134,8 +134,14 @@ static int setup_sregs(struct vm *vm, struct vcpu *vc)
 	if (KVM_IOCTL(vc->fd, KVM_GET_SREGS, &sr, "vcpu") < 0)
 		return -1;
 	seg(&sr.cs, SEL_KERNEL_CS, 1, 0);
-	seg(&sr.ds, SEL_KERNEL_DS, 0, 0);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	seg(&sr.ss, SEL_KERNEL_DS, 0, 0);
+	/*
+	 * Null data selectors: IRETQ to CPL3 would clear DPL0 ones, and on some
+	 * CPUs their bases with them; FS_BASE/GS_BASE must only change by WRMSR.
+	 */
+	memset(&sr.ds, 0, sizeof(sr.ds));
+	sr.ds.unusable = 1;
+	sr.es = sr.fs = sr.gs = sr.ds;
 	memset(&sr.tr, 0, sizeof(sr.tr));
 	sr.tr.selector = SEL_TSS(vc->id);
 	sr.tr.base = GUEST_TSS + vc->id * 0x100;

@@ -1,4 +1,5 @@
 /* cmd_run.c - `msrexit run`: run programs on /dev/kvm, compare with the oracle, report. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,21 @@ struct run_opts {
 	unsigned timeout_ms;
 };
 
+static int parse_ms(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1 || v > 600000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
@@ -48,7 +64,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->quiet = 1;
 			break;
 		case 't':
-			o->timeout_ms = (unsigned)strtoul(optarg, NULL, 0);
+			if (parse_ms(optarg, &o->timeout_ms)) {
+				fprintf(
+				    stderr,
+				    "msrexit run: --timeout takes milliseconds, 1 to 600000, not "
+				    "'%s'\n",
+				    optarg);
+				return -1;
+			}
 			break;
 		default:
 			fputs(run_usage, stderr);
@@ -60,6 +83,16 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		return -1;
 	}
 	return optind;
+}
+
+/* The status of several programs: a finding (1) outranks bad input (2), which outranks skip (4). */
+static int worse(int a, int b)
+{
+	static const int rank[5] = { 0, 3, 2, 0, 1 };
+
+	if (a < 0 || a > 4 || b < 0 || b > 4)
+		return a > b ? a : b;
+	return rank[a] >= rank[b] ? a : b;
 }
 
 static int run_one(const char *path, const struct kernel_facts *f, struct health *h,
@@ -125,8 +158,7 @@ int cmd_run(int argc, char **argv)
 			nok++;
 		else
 			nfail++;
-		if (st == EXIT_NO_KVM || (st > worst && worst != EXIT_NO_KVM))
-			worst = st;
+		worst = worse(worst, st);
 	}
 	health_end(&h);
 	if (argc - first > 1 && !o.quiet)

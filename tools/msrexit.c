@@ -1,8 +1,10 @@
 /* msrexit.c - the msrexit command line: one tool, one subcommand per job. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "execute.h"
 #include "kvm.h"
 #include "program.h"
 
@@ -62,6 +64,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
+	}
+	if (!exec_inject_env_valid()) {
+		fprintf(stderr,
+			"msrexit: MSREXIT_INJECT='%s' names no fault (reply-data, "
+			"reply-error, hang, kmsg)\n",
+			getenv("MSREXIT_INJECT"));
+		return EXIT_BAD_INPUT;
 	}
 	for (unsigned i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))

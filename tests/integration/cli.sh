@@ -14,6 +14,11 @@ expect 2 "$bin" frobnicate
 expect 2 "$bin" run
 expect 2 "$bin" run "$tmp/does-not-exist.msr"
 echo "$out" | grep -q "does-not-exist.msr" || fail "missing file not named: $out"
+expect 2 "$bin" run --timeout abc "$tmp/does-not-exist.msr"
+expect 2 "$bin" run --timeout 0 "$tmp/does-not-exist.msr"
+MSREXIT_INJECT=bogus expect 2 "$bin" run "$tmp/does-not-exist.msr"
+echo "$out" | grep -q "names no fault" || fail "bad MSREXIT_INJECT: $out"
+expect 2 "$bin" conform -t 'capability.*' --junit "$tmp/no/such/dir.xml"
 
 printf 'rdmsr EFER\nrdmsr EFERX\n' >"$tmp/bad.msr"
 expect 2 "$bin" run "$tmp/bad.msr"
