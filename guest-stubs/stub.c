@@ -50,24 +50,55 @@ asm(".text\n"
 				      "	ret\n");
 
 /*
- * The instruction sites. Each is followed by a landing pad of 0xd6 bytes, a
- * one-byte opcode that is #UD in 64-bit mode: execution that continues after
- * a successful access raises #UD exactly where it landed, so the RIP is exact
- * even if a kernel skipped a wrong number of bytes, odd or even. (INT3 would
- * be cheaper, but some backends cannot run INT n: SPEC.md section 9.)
- * Sites with "f" start with the forced-emulation prefix; "ns" is WRMSRNS.
+ * The instruction sites. After each comes a landing pad of 0xd6 bytes, a
+ * one-byte opcode that is #UD in 64-bit mode, so execution that continues
+ * anywhere but exactly past the instruction raises #UD where it landed: the
+ * RIP is exact even if a kernel skipped a wrong number of bytes, odd or even.
+ * (INT3 would do, but some backends cannot run INT n: SPEC.md section 9.)
+ *
+ * At CPL0, exactly past the instruction sits "eb d6": a jump back 42 bytes to
+ * a recorder that names the landing address and goes to stub_landed, with no
+ * exception (an exception costs a round trip on some backends). Its second
+ * byte is 0xd6 itself, so a landing one byte late is still a clean #UD. At
+ * CPL3 the pad alone: the recorder could not return to CPL0 from there.
+ *
+ * Sites: rd/wr/ns = RDMSR/WRMSR/WRMSRNS, 0/3 = CPL, f = forced-emulation prefix.
  */
-#define SITE(name, insn) \
-	".balign 64, 0xd6\n.global " #name "\n" #name ":\n	" insn "\n	.fill 40, 1, 0xd6\n"
+#define SITE0(name, insn, len)                                                   \
+	".balign 128, 0xd6\n"                                                    \
+	"1:	lea 2f(%rip), %r11\n"                                                \
+	"	.byte 0xe9\n	.long stub_landed - . - 4\n"                              \
+	"	.fill 40 - 12 - " #len ", 1, 0xd6\n"                             \
+	".global " #name "\n" #name ":\n	" insn "\n"                      \
+	"2:	.byte 0xeb, 0xd6\n"                                                  \
+	"	.fill 40, 1, 0xd6\n"                                                   \
+	"	.if (2b + 2 - 42) - 1b\n	.error \"landing jump of " #name \
+	" misplaced\"\n	.endif\n"
+#define SITE3(name, insn) \
+	".balign 128, 0xd6\n.global " #name "\n" #name ":\n	" insn "\n	.fill 40, 1, 0xd6\n"
 #define FEP "ud2; .byte 0x6b, 0x76, 0x6d; "
 #define RDMSR "rdmsr"
 #define WRMSR "wrmsr"
 #define WRMSRNS ".byte 0x0f, 0x01, 0xc6" /* binutils 2.40 does not know the mnemonic */
-asm(".text\n" SITE(site_rd_0, RDMSR) SITE(site_rd_3, RDMSR) SITE(site_rd_0f, FEP RDMSR)
-	SITE(site_rd_3f, FEP RDMSR) SITE(site_wr_0, WRMSR) SITE(site_wr_3, WRMSR)
-	    SITE(site_wr_0f, FEP WRMSR) SITE(site_wr_3f, FEP WRMSR) SITE(site_ns_0, WRMSRNS)
-		SITE(site_ns_3, WRMSRNS) SITE(site_ns_0f, FEP WRMSRNS)
-		    SITE(site_ns_3f, FEP WRMSRNS));
+/* clang-format off */
+asm(".text\n"
+    SITE0(site_rd_0, RDMSR, 2) SITE3(site_rd_3, RDMSR)
+    SITE0(site_rd_0f, FEP RDMSR, 7) SITE3(site_rd_3f, FEP RDMSR)
+    SITE0(site_wr_0, WRMSR, 2) SITE3(site_wr_3, WRMSR)
+    SITE0(site_wr_0f, FEP WRMSR, 7) SITE3(site_wr_3f, FEP WRMSR)
+    SITE0(site_ns_0, WRMSRNS, 3) SITE3(site_ns_3, WRMSRNS)
+    SITE0(site_ns_0f, FEP WRMSRNS, 8) SITE3(site_ns_3f, FEP WRMSRNS));
+/* clang-format on */
+
+/* A CPL0 access went on past its instruction: record it like an exception, vector LANDED. */
+asm(".text\n"
+    ".global stub_landed\n"
+    "stub_landed:\n"
+    "	pushq $0\n	pushq $0\n	pushq $0\n	pushq $0\n" /* ss, rsp, rflags, cs */
+    "	push %r11\n" /* rip: where it landed */
+    "	pushq $0\n" /* error code */
+    "	pushq $" STR(STUB_VEC_LANDED) "\n"
+				      "	jmp isr_common\n");
 
 /* Exception entry points: push a dummy error code where the CPU pushes none. */
 #define ISR_NOERR(n) \

@@ -62,9 +62,10 @@ struct stub_op {
 };
 
 /*
- * Every operation ends in an exception: a fault at the instruction, or #UD
- * from the landing pad right after it (RIP = where execution continued). The
- * handler records the registers and resumes the interpreter.
+ * Every operation ends in the handler: a fault at the instruction, #UD in the
+ * landing pad (RIP = where execution continued), or at CPL0 a jump from
+ * exactly past the instruction (vector STUB_VEC_LANDED, RIP = that address).
+ * The handler records the registers and resumes the interpreter.
  */
 #define STUB_SITE_PAD 40 /* bytes of 0xd6 (#UD in 64-bit mode) after each instruction */
 struct stub_result {
@@ -88,6 +89,8 @@ struct stub_mailbox {
 };
 
 #define STUB_NR_VECTORS 32
+/* Not a CPU vector: a CPL0 access that went on past its instruction (no exception). */
+#define STUB_VEC_LANDED 32
 
 /* At the start of the image: what the host needs to know about it. */
 struct stub_header {

@@ -277,8 +277,10 @@ static void collect_one(const struct vm *vm, const struct step *s, const struct 
 	o->rcx = r->rcx;
 	o->vector = (uint8_t)r->vector;
 	o->error_code = (uint32_t)r->error_code;
-	if (r->vector == VEC_UD && r->rip > site &&
-	    r->rip <= site + STUB_FEP_LEN + 3 + STUB_SITE_PAD) {
+	if (r->vector == STUB_VEC_LANDED) {
+		o->rip = (int64_t)(r->rip - site); /* went on exactly past the instruction */
+	} else if (r->vector == VEC_UD && r->rip > site &&
+		   r->rip <= site + STUB_FEP_LEN + 3 + STUB_SITE_PAD) {
 		o->rip = (int64_t)(r->rip - site); /* the landing pad: execution went on */
 	} else {
 		o->faulted = true;

@@ -18,6 +18,7 @@ static const struct {
 	{ "asm", cmd_asm, "text program -> binary program" },
 	{ "disasm", cmd_disasm, "binary (or text) program -> canonical text" },
 	{ "facts", cmd_facts, "print what was probed about this kernel's KVM" },
+	{ "bench", cmd_bench, "what each piece costs here: figures and ratios" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -5,7 +5,7 @@ bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-for c in run asm disasm facts; do
+for c in run asm disasm facts conform bench; do
 	expect 0 "$bin" "$c" --help
 	echo "$out" | grep -q "^usage: msrexit $c" || fail "$c --help: $out"
 done
@@ -35,4 +35,13 @@ grep -q "^wrmsr LSTAR 0xffffffff81000000" "$tmp/b.msr" || fail "disasm text: $(c
 # any bytes are a program
 head -c 300 /dev/urandom >"$tmp/r.bin"
 expect 0 "$bin" disasm "$tmp/r.bin"
+expect 2 "$bin" bench -n 0
+if [ -e /dev/kvm ]; then
+	# figures are printed, never asserted: a noisy machine moves them
+	expect 0 "$bin" bench -n 2
+	for what in "MSR exit round trip" "MSR KVM handles itself" "first filter on a new VM" \
+		"oracle for a 64-step program"; do
+		echo "$out" | grep -q "$what" || fail "bench lacks '$what': $out"
+	done
+fi
 echo "cli: ok"
