@@ -132,6 +132,20 @@ enum run_result {
 	RUN_ABORT
 };
 
+/* A kernel that skips one byte too many, simulated: complete now, then move RIP on by one. */
+static void inject_skip(struct vcpu *vc)
+{
+	struct kvm_regs regs;
+
+	vc->run->immediate_exit = 1;
+	ioctl(vc->fd, KVM_RUN, 0);
+	vc->run->immediate_exit = 0;
+	if (ioctl(vc->fd, KVM_GET_REGS, &regs) == 0) {
+		regs.rip++;
+		ioctl(vc->fd, KVM_SET_REGS, &regs);
+	}
+}
+
 /* RIP at this exit: from the synced registers, else one more ioctl (never assumed). */
 static uint64_t exit_rip(struct vcpu *vc)
 {
@@ -188,6 +202,8 @@ static enum run_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struct 
 	}
 	if (s->g.reply_flags & REPLY_SCRIBBLE)
 		scribble(run, run->exit_reason == KVM_EXIT_X86_WRMSR);
+	if (opt->inject == INJECT_SKIP)
+		inject_skip(vc);
 	if ((s->g.reply_flags & REPLY_HOLD) && n == vc->seg_end - 1 && n + 1 < p->nsteps &&
 	    !step_is_guest(p->steps[n + 1].kind))
 		return RUN_HELD;
@@ -389,6 +405,8 @@ static int inject_named(const char *e)
 		return INJECT_HANG;
 	if (!strcmp(e, "kmsg"))
 		return INJECT_KMSG;
+	if (!strcmp(e, "skip"))
+		return INJECT_SKIP;
 	return -1;
 }
 

@@ -13,6 +13,7 @@ enum exec_inject {
 	INJECT_REPLY_ERROR, /* answer every exit with error ^ 1 */
 	INJECT_HANG, /* the guest spins after a successful access: the watchdog must fire */
 	INJECT_KMSG, /* a WARNING line in the kernel log: the health check must see it */
+	INJECT_SKIP, /* completed exits resume one byte late, as if KVM skipped 3 bytes */
 };
 
 /* trace.setup_filter_err when the caller did the set-up (exec_opts.setup_done) */
@@ -26,7 +27,7 @@ struct exec_opts {
 	bool no_inject; /* ignore $MSREXIT_INJECT (the kernel facts probe) */
 };
 
-/* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang, kmsg), or INJECT_NONE. */
+/* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang, kmsg, skip), or INJECT_NONE. */
 enum exec_inject exec_inject_from_env(void);
 /* false if $MSREXIT_INJECT names no fault: the front ends refuse to run then */
 bool exec_inject_env_valid(void);

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	if (!exec_inject_env_valid()) {
 		fprintf(stderr,
 			"msrexit: MSREXIT_INJECT='%s' names no fault (reply-data, "
-			"reply-error, hang, kmsg)\n",
+			"reply-error, hang, kmsg, skip)\n",
 			getenv("MSREXIT_INJECT"));
 		return EXIT_BAD_INPUT;
 	}

@@ -15,6 +15,9 @@ MSREXIT_INJECT=reply-data expect 1 "$bin" run "$tmp/p.msr"
 echo "$out" | grep -q "op 0: rax: expected 0x55667788, got 0x55667789" || fail "reply-data: $out"
 MSREXIT_INJECT=reply-error expect 1 "$bin" run "$tmp/p.msr"
 echo "$out" | grep -q "op 1: result" || fail "reply-error: $out"
+# a kernel that resumes one byte late lands in the pad: the RIP is exact, +3 not +2
+MSREXIT_INJECT=skip expect 1 "$bin" run "$tmp/p.msr"
+echo "$out" | grep -q "op 0: rip: expected +2, got +3" || fail "skip: $out"
 # a finding outranks bad input: one mismatching program and one missing file exit 1
 MSREXIT_INJECT=reply-data expect 1 "$bin" run "$tmp/p.msr" "$tmp/missing.msr"
 MSREXIT_INJECT=hang expect 1 "$bin" run --timeout 300 "$tmp/p.msr"
