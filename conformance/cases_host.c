@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "conform.h"
+#include "execute.h"
 #include "msr_table.h"
 #include "program_build.h"
 
@@ -93,12 +94,140 @@ static int failed_read_data(struct case_ctx *c)
 	return CASE_PASS;
 }
 
+static bool advertised(struct kvm_sys *sys, uint32_t index)
+{
+	struct kvm_msr_list *list = calloc(1, sizeof(*list) + 4096 * sizeof(__u32));
+	bool found = false;
+
+	if (!list)
+		return false;
+	list->nmsrs = 4096;
+	if (ioctl(sys->fd, KVM_GET_MSR_INDEX_LIST, list) == 0)
+		for (unsigned i = 0; i < list->nmsrs && !found; i++)
+			found = list->indices[i] == index;
+	free(list);
+	return found;
+}
+
+static int host_msr_io(int fd, unsigned long req, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e;
+	} one = { .m.nmsrs = 1, .e.index = index, .e.data = *data };
+	int r = ioctl(fd, req, &one);
+
+	*data = one.e.data;
+	return r;
+}
+
+#define MSR_ARCH_CAPABILITIES 0x10a
+#define ARCH_CAP_CPUID_BIT (1u << 29) /* CPUID.(7,0):EDX[29] */
+
+/* Whether the vCPU's CPUID, as KVM holds it, still enumerates ARCH_CAPABILITIES. */
+static bool arch_cap_enumerated(struct vm *vm)
+{
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 512 * sizeof(cpuid->entries[0]));
+	bool on = true;
+
+	if (!cpuid)
+		return true;
+	cpuid->nent = 512;
+	if (ioctl(vm->vcpu[0].fd, KVM_GET_CPUID2, cpuid) == 0)
+		for (unsigned i = 0; i < cpuid->nent; i++)
+			if (cpuid->entries[i].function == 7 && cpuid->entries[i].index == 0)
+				on = cpuid->entries[i].edx & ARCH_CAP_CPUID_BIT;
+	free(cpuid);
+	return on;
+}
+
+/* The guest CPUID KVM supports, less the bit that enumerates ARCH_CAPABILITIES. */
+static int hide_arch_capabilities(struct case_ctx *c, struct vm *vm)
+{
+	const struct kvm_cpuid2 *sup = c->sys->cpuid;
+	size_t size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
+	struct kvm_cpuid2 *cpuid = malloc(size);
+	int r;
+
+	if (!cpuid)
+		return -1;
+	memcpy(cpuid, sup, size);
+	for (unsigned i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 7 && cpuid->entries[i].index == 0)
+			cpuid->entries[i].edx &= ~ARCH_CAP_CPUID_BIT;
+	r = ioctl(vm->vcpu[0].fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	return r;
+}
+
+/* The guest's own read of the hidden MSR fails: an UNKNOWN or INVAL exit, with every reason on. */
+static void expect_guest_refused(struct case_ctx *c, struct vm *vm)
+{
+	static struct program p;
+	static struct trace t;
+	struct exec_opts o = { .timeout_ms = 2000 };
+	const struct guest_obs *g = &t.g[0];
+
+	pb_init(&p, 1, REASON_VALID_MASK);
+	pb_rdmsr(&p, MSR_ARCH_CAPABILITIES);
+	execute(vm, &p, &o, &t);
+	CASE_EXPECT(c,
+		    t.abort_step < 0 && g->exited &&
+			(g->reason == REASON_UNKNOWN || g->reason == REASON_INVAL),
+		    "guest read of the hidden MSR: aborted %d exited %d reason %u, want an "
+		    "UNKNOWN or INVAL exit",
+		    t.abort_step >= 0, g->exited, g->reason);
+}
+
+/*
+ * SPEC.md section 6 (6.12): a host read, and a host write of 0, of an MSR KVM
+ * advertises (KVM_GET_MSR_INDEX_LIST) but the guest's CPUID hides, succeed;
+ * the guest's own access still fails. Older kernels may refuse the host.
+ */
+static int advertised_hidden(struct case_ctx *c)
+{
+	bool new_rule = kernel_at_least(c->facts, 6, 12);
+	uint64_t v = 0;
+	struct vm vm;
+	int r;
+
+	if (!advertised(c->sys, MSR_ARCH_CAPABILITIES))
+		return case_skip(c, "KVM does not advertise ARCH_CAPABILITIES (0x10a) here");
+	if (!case_vm(c, &vm, 1))
+		return CASE_FAIL;
+	if (hide_arch_capabilities(c, &vm)) {
+		vm_destroy(&vm);
+		return case_fail(c, "KVM_SET_CPUID2 without ARCH_CAPABILITIES: %s",
+				 strerror(errno));
+	}
+	if (arch_cap_enumerated(&vm)) {
+		vm_destroy(&vm);
+		return case_skip(
+		    c, "this KVM keeps CPUID.(7,0):EDX[29] set after KVM_SET_CPUID2 "
+		       "cleared it: ARCH_CAPABILITIES cannot be hidden from the guest here");
+	}
+	case_diag(c, "expectation: %s",
+		  new_rule ? "kernel >= 6.12: the host accesses succeed" :
+			     "kernel < 6.12: either outcome accepted");
+	r = host_msr_io(vm.vcpu[0].fd, KVM_GET_MSRS, MSR_ARCH_CAPABILITIES, &v);
+	CASE_EXPECT(c, !new_rule || r == 1, "host read ret %d, want 1 since 6.12", r);
+	v = 0;
+	r = host_msr_io(vm.vcpu[0].fd, KVM_SET_MSRS, MSR_ARCH_CAPABILITIES, &v);
+	CASE_EXPECT(c, !new_rule || r == 1, "host write of 0 ret %d, want 1 since 6.12", r);
+	expect_guest_refused(c, &vm);
+	vm_destroy(&vm);
+	return CASE_PASS;
+}
+
 const struct conform_case host_cases[] = {
 	{ "host_c.feature_msrs", "6", "KVM_GET_MSRS on /dev/kvm reads the feature MSRs it lists",
 	  feature_msrs, NULL },
 	{ "host_c.known_msr_roundtrip", "6",
 	  "for every known MSR the host writes what the guest reads, and back", known_msr_roundtrip,
 	  NULL },
+	{ "host_c.advertised_hidden", "6,8",
+	  "host read and write of 0 of ARCH_CAPABILITIES hidden by CPUID succeed (6.12)",
+	  advertised_hidden, NULL },
 	{ "host_c.failed_read_data", "6,8",
 	  "a failed host read's data, by kernel version (0 since 6.12); later entries untouched",
 	  failed_read_data, NULL },
