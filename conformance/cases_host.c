@@ -221,15 +221,15 @@ static int advertised_hidden(struct case_ctx *c)
 
 const struct conform_case host_cases[] = {
 	{ "host_c.feature_msrs", "6", "KVM_GET_MSRS on /dev/kvm reads the feature MSRs it lists",
-	  feature_msrs, NULL },
+	  feature_msrs, NULL, NULL },
 	{ "host_c.known_msr_roundtrip", "6",
 	  "for every known MSR the host writes what the guest reads, and back", known_msr_roundtrip,
-	  NULL },
+	  NULL, NULL },
 	{ "host_c.advertised_hidden", "6,8",
 	  "host read and write of 0 of ARCH_CAPABILITIES hidden by CPUID succeed (6.12)",
-	  advertised_hidden, NULL },
+	  advertised_hidden, NULL, NULL },
 	{ "host_c.failed_read_data", "6,8",
 	  "a failed host read's data, by kernel version (0 since 6.12); later entries untouched",
-	  failed_read_data, NULL },
+	  failed_read_data, NULL, NULL },
 	{ 0 },
 };

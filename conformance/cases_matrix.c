@@ -44,38 +44,23 @@ static void build(struct program *p, const struct trigger *t)
 	}
 }
 
-static int run_trigger(struct case_ctx *c, unsigned i)
+/* The case's argument is its trigger. */
+static int run_trigger(struct case_ctx *c)
 {
 	static struct program p;
+	const struct trigger *t = c->arg;
 
-	if (c->facts->ignore_msrs && triggers[i].index == 0x12345678 && !triggers[i].filter_flags)
+	if (c->facts->ignore_msrs && t->index == 0x12345678 && !t->filter_flags)
 		return case_skip(c, "kvm.ignore_msrs=Y: unknown MSRs succeed silently");
-	build(&p, &triggers[i]);
+	build(&p, t);
 	case_run(c, &p);
 	return CASE_PASS;
 }
 
-#define TRIGGER_FN(i)                              \
-	static int trigger_##i(struct case_ctx *c) \
-	{                                          \
-		return run_trigger(c, i);          \
-	}
-TRIGGER_FN(0)
-TRIGGER_FN(1)
-TRIGGER_FN(2)
-TRIGGER_FN(3)
-TRIGGER_FN(4)
-TRIGGER_FN(5)
-TRIGGER_FN(6)
-TRIGGER_FN(7)
-TRIGGER_FN(8)
-TRIGGER_FN(9)
-TRIGGER_FN(10)
-TRIGGER_FN(11)
-
-#define CASE(i, n, d)                                                                     \
-	{                                                                                 \
-		"reason_matrix." n, "4", d " under all 8 reason masks", trigger_##i, NULL \
+#define CASE(i, n, d)                                                                      \
+	{                                                                                  \
+		"reason_matrix." n, "4", d " under all 8 reason masks", run_trigger, NULL, \
+		    &triggers[i]                                                           \
 	}
 
 const struct conform_case matrix_cases[] = {

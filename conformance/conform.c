@@ -97,8 +97,10 @@ static int collect(struct conform_case *cases)
 	for (unsigned i = 0; i < conform_programs_len && n < MAX_CASES; i++, n++) {
 		parse_meta(&conform_programs[i], &metas[n]);
 		program_requires[n] = metas[n].requires;
-		cases[n] = (struct conform_case){ metas[n].name, metas[n].spec, metas[n].desc, NULL,
-						  conform_programs[i].text };
+		cases[n] = (struct conform_case){
+			metas[n].name, metas[n].spec, metas[n].desc, NULL, conform_programs[i].text,
+			NULL
+		};
 	}
 	for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (const struct conform_case *cc = groups[g]; cc->name && n < MAX_CASES; cc++)
@@ -135,7 +137,7 @@ static int program_case_fn(struct case_ctx *c)
 /* Child side: run the case, send "result\nskip reason\ndiag..." up the pipe. */
 static void run_child(const struct conform_case *cc, int idx, const struct kernel_facts *f, int fd)
 {
-	struct case_ctx c = { .facts = f, .sys = kvm_sys_get(NULL) };
+	struct case_ctx c = { .facts = f, .sys = kvm_sys_get(NULL), .arg = cc->arg };
 	int r;
 	FILE *out;
 

@@ -19,6 +19,7 @@ enum case_result {
 struct case_ctx {
 	const struct kernel_facts *facts;
 	struct kvm_sys *sys;
+	const void *arg; /* the case's own argument (conform_case.arg) */
 	bool failed;
 	char skip_reason[256];
 	char *diag; /* "# " lines, appended by case_diag */
@@ -31,6 +32,7 @@ struct conform_case {
 	const char *desc; /* one line */
 	int (*fn)(struct case_ctx *c);
 	const char *program; /* text of a program case (fn == NULL) */
+	const void *arg; /* for one C function serving several cases */
 };
 
 /* The program cases, embedded at build time from conformance/<topic>/<name>.msr. */
