@@ -21,8 +21,7 @@ static struct step *add(struct program *p, uint8_t kind)
 		abort();
 	}
 	s = &p->steps[p->nsteps++];
-	memset(s, 0, sizeof(*s));
-	s->kind = kind;
+	step_init(s, kind); /* the defaults of the text format (RDMSR's initial RAX/RDX) */
 	return s;
 }
 
@@ -31,8 +30,6 @@ struct step *pb_rdmsr(struct program *p, uint32_t index)
 	struct step *s = add(p, STEP_RDMSR);
 
 	s->g.rcx = index;
-	s->g.rax = 0xa5a5a5a5a5a5a5a5ull;
-	s->g.rdx = 0x5a5a5a5a5a5a5a5aull;
 	return s;
 }
 
