@@ -35,6 +35,18 @@ grep -q "^wrmsr LSTAR 0xffffffff81000000" "$tmp/b.msr" || fail "disasm text: $(c
 # any bytes are a program
 head -c 300 /dev/urandom >"$tmp/r.bin"
 expect 0 "$bin" disasm "$tmp/r.bin"
+# Without KVM every command that needs it says why and exits 4 (kselftest's skip)
+for dev in "$tmp/no-such-device" /dev/null; do
+	for cmd in "run $src/corpus/seeds/01-unknown-read-exit.msr" facts bench conform; do
+		MSREXIT_KVM_DEVICE=$dev expect 4 "$bin" $cmd
+		echo "$out" | grep -q "$dev" || fail "no-KVM message for '$cmd' does not name $dev: $out"
+	done
+done
+MSREXIT_KVM_DEVICE=/dev/null expect 4 "$bin" conform --junit "$tmp/skip.xml"
+echo "$out" | grep -q "^1\.\.0 # SKIP" || fail "conform without KVM: $out"
+grep -q "<skipped" "$tmp/skip.xml" || fail "JUnit of a skipped run has no skipped cases"
+expect 0 "$bin" conform --list   # listing needs no KVM
+
 expect 2 "$bin" bench -n 0
 if [ -e /dev/kvm ]; then
 	# figures are printed, never asserted: a noisy machine moves them
