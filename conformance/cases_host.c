@@ -32,11 +32,22 @@ static int feature_msrs(struct case_ctx *c)
 	r = ioctl(c->sys->fd, KVM_GET_MSRS, m);
 	CASE_EXPECT(c, r == n, "reading the %d listed feature MSRs: ret %d errno %d", n, r,
 		    r < 0 ? errno : 0);
-	/* EFER is not a feature MSR: the system fd refuses it (0 done) */
+	/*
+	 * EFER is not a feature MSR: the system fd refuses it (0 done), and
+	 * since 6.8 the failed entry's data is zeroed, not kernel stack.
+	 */
 	m->nmsrs = 1;
 	m->entries[0].index = 0xc0000080;
+	m->entries[0].data = 0x5a5a5a5a5a5a5a5aull;
 	r = ioctl(c->sys->fd, KVM_GET_MSRS, m);
 	CASE_EXPECT(c, r == 0, "EFER on /dev/kvm: ret %d, want 0 entries done", r);
+	case_diag(c, "expectation: %s",
+		  kernel_at_least(c->facts, 6, 8) ?
+		      "kernel >= 6.8: a failed feature read's data is 0" :
+		      "kernel < 6.8: a failed feature read's data may be stale");
+	CASE_EXPECT(c, !kernel_at_least(c->facts, 6, 8) || m->entries[0].data == 0,
+		    "failed feature read left data 0x%llx, want 0 since 6.8",
+		    (unsigned long long)m->entries[0].data);
 out:
 	free(list);
 	free(m);
