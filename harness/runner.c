@@ -39,6 +39,56 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
 }
 
+static int pool_prepare(struct vm_pool *pool)
+{
+	struct kvm_sys *sys;
+	int st;
+
+	if (!pool->ready) {
+		sys = kvm_sys_get(&st);
+		if (!sys)
+			return st;
+		if (vm_create(&pool->vm, sys, PROG_MAX_VCPUS))
+			return EXIT_BAD_INPUT;
+		if (vm_snapshot_take(&pool->vm)) {
+			vm_destroy(&pool->vm);
+			return EXIT_BAD_INPUT;
+		}
+		pool->ready = true;
+		return EXIT_OK;
+	}
+	pool->resets++;
+	if (vm_reset(&pool->vm))
+		return EXIT_BAD_INPUT;
+	if (pool->check && vm_check_clean(&pool->vm))
+		return EXIT_MISMATCH; /* the kernel did not restore what it was told to */
+	return EXIT_OK;
+}
+
+int run_program_reused(struct vm_pool *pool, const struct program *p, const struct kernel_facts *f,
+		       struct health *h, unsigned timeout_ms, struct run_result *r)
+{
+	struct exec_opts o = { .timeout_ms = timeout_ms };
+	int st = pool_prepare(pool);
+
+	memset(r, 0, sizeof(*r));
+	if (st)
+		return st;
+	execute(&pool->vm, p, &o, &r->t);
+	oracle_predict(p, f, &r->e);
+	r->mismatches = compare(p, &r->e, &r->t, &r->v);
+	if (h)
+		r->unhealthy = health_check(h, r->health, sizeof(r->health));
+	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
+}
+
+void vm_pool_destroy(struct vm_pool *pool)
+{
+	if (pool->ready)
+		vm_destroy(&pool->vm);
+	pool->ready = false;
+}
+
 void run_print_mismatches(const char *name, const struct program *p, const struct run_result *r,
 			  FILE *out)
 {

@@ -7,6 +7,7 @@
 #include "oracle.h"
 #include "program.h"
 #include "trace.h"
+#include "vm.h"
 
 struct run_result {
 	struct trace t;
@@ -28,9 +29,22 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 
 /* The same on a VM the caller made and set up (o->setup_done); the VM is left to the caller. */
 struct exec_opts;
-struct vm;
 int run_program_on(struct vm *vm, const struct program *p, const struct kernel_facts *f,
 		   const struct exec_opts *o, struct run_result *r);
+
+/*
+ * One VM for many programs (what the fuzzers will do): made and snapshotted
+ * on first use, reset before each program; with check, the reset is proven
+ * (vm_check_clean) before the program runs. Same statuses as run_program.
+ */
+struct vm_pool {
+	struct vm vm;
+	bool ready, check;
+	unsigned resets;
+};
+int run_program_reused(struct vm_pool *pool, const struct program *p, const struct kernel_facts *f,
+		       struct health *h, unsigned timeout_ms, struct run_result *r);
+void vm_pool_destroy(struct vm_pool *pool);
 
 /* Prints the verdict: "op N: field: expected X, got Y (line L) [signature]". */
 void run_print_mismatches(const char *name, const struct program *p, const struct run_result *r,

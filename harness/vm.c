@@ -113,6 +113,16 @@ static int load_stub(struct vm *vm)
 	return 0;
 }
 
+int vm_write_memory(struct vm *vm)
+{
+	if (load_stub(vm))
+		return -1;
+	write_gdt(vm);
+	write_idt(vm);
+	write_tss_and_paging(vm);
+	return 0;
+}
+
 static void seg(struct kvm_segment *s, uint16_t sel, int code, unsigned dpl)
 {
 	memset(s, 0, sizeof(*s));
@@ -260,11 +270,8 @@ int vm_create_bare(struct vm *vm, struct kvm_sys *sys)
 	vm->fd = (int)KVM_IOCTL(sys->fd, KVM_CREATE_VM, 0, "type 0");
 	if (vm->fd < 0)
 		goto fail;
-	if (vm_memory(vm) || load_stub(vm))
+	if (vm_memory(vm) || vm_write_memory(vm))
 		goto fail;
-	write_gdt(vm);
-	write_idt(vm);
-	write_tss_and_paging(vm);
 	if (KVM_IOCTL(vm->fd, KVM_CREATE_IRQCHIP, 0, "") < 0)
 		goto fail;
 	return 0;
@@ -299,6 +306,7 @@ int vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus)
 
 void vm_destroy(struct vm *vm)
 {
+	vm_snapshot_free(vm);
 	for (int i = 0; i < PROG_MAX_VCPUS; i++) {
 		struct vcpu *vc = &vm->vcpu[i];
 

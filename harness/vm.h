@@ -27,7 +27,10 @@ struct vm {
 	int nvcpus;
 	struct vcpu vcpu[PROG_MAX_VCPUS];
 	const struct stub_header *stub;
+	struct vm_snapshot *snap; /* the state vm_reset returns to (vm_reset.c) */
 };
+
+struct vm_snapshot;
 
 /* Returns 0, or -1 with kvm_last_error() naming the failing step (the VM is then destroyed). */
 int vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus);
@@ -35,6 +38,21 @@ int vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus);
 int vm_create_bare(struct vm *vm, struct kvm_sys *sys);
 int vm_add_vcpus(struct vm *vm, int nvcpus);
 void vm_destroy(struct vm *vm);
+
+/* GDT, IDT, TSS, page tables and the stub image into guest memory (as vm_create does). */
+int vm_write_memory(struct vm *vm);
+
+/*
+ * Reuse (vm_reset.c): vm_snapshot_take records the state right after
+ * vm_create; vm_reset returns the VM to it (memory, registers, every MSR KVM
+ * lists, local APIC, events, mask 0, no filter) far cheaper than a new VM;
+ * vm_check_clean compares the state with the snapshot and says what differs.
+ * All return 0, or -1 with kvm_last_error() set.
+ */
+int vm_snapshot_take(struct vm *vm);
+int vm_reset(struct vm *vm);
+int vm_check_clean(struct vm *vm);
+void vm_snapshot_free(struct vm *vm);
 
 /* KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on fd with the given flags and mask. */
 int vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask);

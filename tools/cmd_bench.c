@@ -93,6 +93,40 @@ static void time_vm_lifecycle(struct kvm_sys *sys, int rounds, double *create, d
 	*destroy = median(vd, rounds);
 }
 
+/* Reusing a VM: vm_reset after a program ran, and vm_check_clean proving it. */
+static void time_reset(struct kvm_sys *sys, int rounds, double *reset, double *check)
+{
+	static struct program p;
+	static struct trace t;
+	struct exec_opts o = { .timeout_ms = 5000 };
+	double vr[256], vc[256];
+	struct vm vm;
+
+	*reset = *check = -1;
+	build_reads(&p, 0xc0000080, REASON_UNKNOWN);
+	if (vm_create(&vm, sys, 1))
+		return;
+	if (vm_snapshot_take(&vm))
+		goto out;
+	for (int r = 0; r < rounds; r++) {
+		double t0, t1;
+
+		execute(&vm, &p, &o, &t);
+		t0 = now_us();
+		if (vm_reset(&vm))
+			goto out;
+		t1 = now_us();
+		if (vm_check_clean(&vm))
+			goto out;
+		vr[r] = t1 - t0;
+		vc[r] = now_us() - t1;
+	}
+	*reset = median(vr, rounds);
+	*check = median(vc, rounds);
+out:
+	vm_destroy(&vm);
+}
+
 /*
  * The first filter a VM gets, and a later replacement (after the VM ran).
  * SPEC.md section 3 measured "replacing on a VM that has run: 8 ms, on a
@@ -168,7 +202,7 @@ int cmd_bench(int argc, char **argv)
 {
 	static struct program exits, kernel, one;
 	double t_exits, t_kernel, t_one, per_exit, per_kernel, vmc, vmd, ff = -1, fl = -1, dec, orc,
-									 cmp;
+									 cmp, rst, chk;
 	const struct kernel_facts *f;
 	struct kvm_sys *sys;
 	int rounds = 20, c, st;
@@ -211,12 +245,15 @@ int cmd_bench(int argc, char **argv)
 	per_kernel = (t_kernel - t_one) / (PROG_MAX_STEPS - 1);
 	time_vm_lifecycle(sys, rounds, &vmc, &vmd);
 	time_filters(sys, rounds, &ff, &fl);
+	time_reset(sys, rounds, &rst, &chk);
 	time_host_side(f, &exits, &dec, &orc, &cmp);
 	printf("  %-44s %10.2f us\n", "MSR exit round trip (the unit below)", per_exit);
 	row("MSR KVM handles itself (EFER read)", per_kernel, per_exit);
 	row("a one-access program (batch end: I/O exit)", t_one, per_exit);
 	row("new VM with 1 vCPU, set up for the stub", vmc, per_exit);
 	row("its teardown (vm_destroy: closing the fds)", vmd, per_exit);
+	row("reset of a used VM instead (vm_reset)", rst, per_exit);
+	row("proof the reset is clean (vm_check_clean)", chk, per_exit);
 	row("first filter on a new VM", ff, per_exit);
 	row("filter replaced on a VM that has run", fl, per_exit);
 	row("decode a 64-step binary program", dec, per_exit);

@@ -24,7 +24,7 @@ static const char run_usage[] =
     "environment, 4 no KVM (or the capability is missing)\n";
 
 struct run_opts {
-	int verbose, quiet;
+	int verbose, quiet, reuse;
 	unsigned timeout_ms;
 };
 
@@ -49,6 +49,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "reuse", no_argument, NULL, 'r' },
 		{ 0 },
 	};
 	int c;
@@ -62,6 +63,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'q':
 			o->quiet = 1;
+			break;
+		case 'r':
+			o->reuse = 1;
 			break;
 		case 't':
 			if (parse_ms(optarg, &o->timeout_ms)) {
@@ -95,6 +99,8 @@ static int worse(int a, int b)
 	return rank[a] >= rank[b] ? a : b;
 }
 
+static struct vm_pool pool = { .check = true };
+
 static int run_one(const char *path, const struct kernel_facts *f, struct health *h,
 		   const struct run_opts *o)
 {
@@ -104,7 +110,8 @@ static int run_one(const char *path, const struct kernel_facts *f, struct health
 
 	if (load_program_or_say(path, &p))
 		return EXIT_BAD_INPUT;
-	st = run_program(&p, f, h, o->timeout_ms, &r);
+	st = o->reuse ? run_program_reused(&pool, &p, f, h, o->timeout_ms, &r) :
+			run_program(&p, f, h, o->timeout_ms, &r);
 	if (st != EXIT_OK && st != EXIT_MISMATCH) {
 		fprintf(stderr, "%s: cannot run: %s\n", path, kvm_last_error());
 		return st;
@@ -161,6 +168,7 @@ int cmd_run(int argc, char **argv)
 		worst = worse(worst, st);
 	}
 	health_end(&h);
+	vm_pool_destroy(&pool);
 	if (argc - first > 1 && !o.quiet)
 		printf("%d passed, %d failed\n", nok, nfail);
 	return worst;

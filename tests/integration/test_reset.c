@@ -1,0 +1,74 @@
+/* test_reset.c - a reused VM: vm_check_clean sees each kind of dirt, vm_reset removes all of it. */
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "execute.h"
+#include "program_build.h"
+#include "unit.h"
+
+static struct program p;
+static struct trace t;
+
+/* Runs p, then: dirty (check fails, naming what), reset, clean (check passes). */
+static void dirty_then_reset(struct vm *vm, const char *what, const char *expect_in_msg)
+{
+	struct exec_opts o = { .timeout_ms = 2000 };
+	int dirty;
+
+	execute(vm, &p, &o, &t);
+	dirty = vm_check_clean(vm);
+	CHECK(dirty && strstr(kvm_last_error(), expect_in_msg), "%s: check said '%s'", what,
+	      dirty ? kvm_last_error() : "clean");
+	CHECK(!vm_reset(vm), "%s: reset: %s", what, kvm_last_error());
+	CHECK(!vm_check_clean(vm), "%s: after reset: %s", what, kvm_last_error());
+}
+
+int main(void)
+{
+	struct kvm_sys *sys;
+	struct vm vm;
+	int st;
+
+	sys = kvm_sys_get(&st);
+	if (!sys) {
+		printf("SKIP: %s\n", kvm_last_error());
+		return 4;
+	}
+	CHECK(!vm_create(&vm, sys, 2) && !vm_snapshot_take(&vm), "%s", kvm_last_error());
+	CHECK(!vm_check_clean(&vm), "fresh VM: %s", kvm_last_error());
+
+	pb_init(&p, 2, 0); /* a guest MSR write */
+	pb_wrmsr(&p, 0xc0000082, 0xffffffff81000000ull);
+	dirty_then_reset(&vm, "LSTAR", "not clean");
+
+	pb_init(&p, 2,
+		0); /* vCPU 1's MSR, from the host: the guest never runs, only the MSR differs */
+	pb_host_msrs(&p, STEP_HOST_SET_MSRS, 1, (uint32_t[]){ 0xc0000081 },
+		     (uint64_t[]){ 0x0023001000000000ull })
+	    ->vcpu = 1;
+	dirty_then_reset(&vm, "STAR on vCPU 1", "vCPU 1 is not clean after reset: MSR 0xc0000081");
+
+	pb_init(&p, 2, 0); /* x2APIC mode and the LVT timer: the local APIC */
+	pb_wrmsr(&p, 0x1b, 0xfee00d00);
+	pb_wrmsr(&p, 0x832, 0x500ef);
+	dirty_then_reset(&vm, "x2APIC", "not clean");
+
+	pb_init(&p, 2, REASON_UNKNOWN); /* a #GP left queued by an immediate_exit completion */
+	pb_rdmsr(&p, 0x12345678)->g.reply_error = 1;
+	p.steps[0].g.reply_flags = REPLY_HOLD;
+	pb_host(&p, STEP_HOST_IMMEDIATE_EXIT, 0);
+	pb_host(&p, STEP_HOST_GET_REGS, 0);
+	dirty_then_reset(&vm, "queued #GP", "not clean");
+
+	/* and after all that, a program runs as on a fresh VM */
+	pb_init(&p, 2, REASON_UNKNOWN);
+	pb_rdmsr(&p, 0xc0000082);
+	pb_rdmsr(&p, 0x12345678)->g.reply_data = 7;
+	execute(&vm, &p, &(struct exec_opts){ .timeout_ms = 2000 }, &t);
+	CHECK(t.abort_step < 0 && t.g[0].rax == 0 && !t.g[0].faulted, "LSTAR after reset: 0x%llx",
+	      (unsigned long long)t.g[0].rax);
+	CHECK(t.g[1].exited && t.g[1].rax == 7, "mask after reset: exited %d", t.g[1].exited);
+	vm_destroy(&vm);
+	return unit_summary("reset");
+}
