@@ -136,19 +136,19 @@ static int host_msr_io(int fd, unsigned long req, uint32_t index, uint64_t *data
 #define MSR_ARCH_CAPABILITIES 0x10a
 #define ARCH_CAP_CPUID_BIT (1u << 29) /* CPUID.(7,0):EDX[29] */
 
-/* Whether the vCPU's CPUID, as KVM holds it, still enumerates ARCH_CAPABILITIES. */
-static bool arch_cap_enumerated(struct vm *vm)
+/* Whether the vCPU's CPUID, as KVM holds it, still enumerates ARCH_CAPABILITIES: 1, 0, -1 unknown. */
+static int arch_cap_enumerated(struct vm *vm)
 {
 	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 512 * sizeof(cpuid->entries[0]));
-	bool on = true;
+	int on = -1;
 
 	if (!cpuid)
-		return true;
+		return -1;
 	cpuid->nent = 512;
 	if (ioctl(vm->vcpu[0].fd, KVM_GET_CPUID2, cpuid) == 0)
 		for (unsigned i = 0; i < cpuid->nent; i++)
 			if (cpuid->entries[i].function == 7 && cpuid->entries[i].index == 0)
-				on = cpuid->entries[i].edx & ARCH_CAP_CPUID_BIT;
+				on = !!(cpuid->entries[i].edx & ARCH_CAP_CPUID_BIT);
 	free(cpuid);
 	return on;
 }
@@ -201,7 +201,7 @@ static int advertised_hidden(struct case_ctx *c)
 	bool new_rule = kernel_at_least(c->facts, 6, 12);
 	uint64_t v = 0;
 	struct vm vm;
-	int r;
+	int r, enumerated;
 
 	if (!advertised(c->sys, MSR_ARCH_CAPABILITIES))
 		return case_skip(c, "KVM does not advertise ARCH_CAPABILITIES (0x10a) here");
@@ -212,7 +212,12 @@ static int advertised_hidden(struct case_ctx *c)
 		return case_fail(c, "KVM_SET_CPUID2 without ARCH_CAPABILITIES: %s",
 				 strerror(errno));
 	}
-	if (arch_cap_enumerated(&vm)) {
+	enumerated = arch_cap_enumerated(&vm);
+	if (enumerated < 0) {
+		vm_destroy(&vm);
+		return case_fail(c, "KVM_GET_CPUID2 failed or has no leaf 7: %s", strerror(errno));
+	}
+	if (enumerated) {
 		vm_destroy(&vm);
 		return case_skip(
 		    c, "this KVM keeps CPUID.(7,0):EDX[29] set after KVM_SET_CPUID2 "

@@ -9,7 +9,7 @@
 
 /* The frame isr_common builds: saved registers, then what the CPU pushed. */
 struct exc_frame {
-	uint64_t rcx, rdx, rax;
+	uint64_t rsi, rcx, rdx, rax;
 	uint64_t vector, error_code;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
@@ -34,20 +34,24 @@ asm(".text\n"
     "	test %rsi, %rsi\n"
     "	jnz 1f\n"
     "	mov 0(%r10), %rcx\n	mov 8(%r10), %rax\n	mov 16(%r10), %rdx\n"
-    "	jmp *%r9\n"
-    "1:	pushq $(" STR(
-	SEL_USER_DS) " | 3)\n"
-		     "	push %r8\n"
-		     "	pushq $2\n"
-		     "	pushq $(" STR(
-			 SEL_USER_CS) " | 3)\n"
-				      "	push %r9\n"
-				      "	mov 0(%r10), %rcx\n	mov 8(%r10), %rax\n	mov 16(%r10), %rdx\n"
-				      "	iretq\n"
-				      ".global stub_resume\n"
-				      "stub_resume:\n"
-				      "	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n	pop %rbp\n	pop %rbx\n"
-				      "	ret\n");
+    "	movabs $" STR(
+	STUB_RSI_CANARY) ", %rsi\n"
+			 "	jmp *%r9\n"
+			 "1:	pushq $(" STR(
+			     SEL_USER_DS) " | 3)\n"
+					  "	push %r8\n"
+					  "	pushq $2\n"
+					  "	pushq $(" STR(
+					      SEL_USER_CS) " | 3)\n"
+							   "	push %r9\n"
+							   "	mov 0(%r10), %rcx\n	mov 8(%r10), %rax\n	mov 16(%r10), %rdx\n"
+							   "	movabs $" STR(
+							       STUB_RSI_CANARY) ", %rsi\n"
+										"	iretq\n"
+										".global stub_resume\n"
+										"stub_resume:\n"
+										"	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n	pop %rbp\n	pop %rbx\n"
+										"	ret\n");
 
 /*
  * The instruction sites. After each comes a landing pad of 0xd6 bytes, a
@@ -110,7 +114,7 @@ asm(".text\n" ISR_NOERR(0) ISR_NOERR(1) ISR_NOERR(2) ISR_NOERR(3) ISR_NOERR(4) I
 		ISR_NOERR(19) ISR_NOERR(20) ISR_ERR(21) ISR_NOERR(22) ISR_NOERR(23) ISR_NOERR(24)
 		    ISR_NOERR(25) ISR_NOERR(26) ISR_NOERR(27) ISR_NOERR(28) ISR_ERR(29) ISR_ERR(30)
 			ISR_NOERR(31) "isr_common:\n"
-				      "	push %rax\n	push %rdx\n	push %rcx\n"
+				      "	push %rax\n	push %rdx\n	push %rcx\n	push %rsi\n"
 				      "	mov %rsp, %rdi\n"
 				      "	and $-16, %rsp\n"
 				      "	call stub_exception\n"
@@ -169,6 +173,7 @@ uint64_t stub_exception(struct exc_frame *f)
 	r->rax = f->rax;
 	r->rdx = f->rdx;
 	r->rcx = f->rcx;
+	r->rsi = f->rsi;
 	r->rip = f->rip;
 	r->error_code = f->error_code;
 	r->vector = (uint32_t)f->vector;

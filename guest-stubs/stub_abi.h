@@ -67,9 +67,17 @@ struct stub_op {
  * exactly past the instruction (vector STUB_VEC_LANDED, RIP = that address).
  * The handler records the registers and resumes the interpreter.
  */
+/*
+ * RSI holds this across every access. A kernel that resumed a few bytes
+ * into an instruction can run into the landing jump through bytes that
+ * decode as instructions (WRMSRNS's "01 c6" is ADD ESI, EAX): a changed RSI
+ * gives that away.
+ */
+#define STUB_RSI_CANARY 0x51c0ffee51c0ffee
 #define STUB_SITE_PAD 40 /* bytes of 0xd6 (#UD in 64-bit mode) after each instruction */
 struct stub_result {
 	uint64_t rax, rdx, rcx;
+	uint64_t rsi; /* STUB_RSI_CANARY unless execution ran through bytes it should not have */
 	uint64_t rip; /* RIP the exception frame holds */
 	uint64_t error_code;
 	uint32_t vector;

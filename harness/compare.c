@@ -65,10 +65,10 @@ static void report_hex(struct cmp *c, const char *field, uint64_t exp, uint64_t 
 	report(c, field, e, o, field, word);
 }
 
-/* RIP still at the instruction (or, when emulated, possibly past the prefix). */
+/* RIP still at the instruction (past the forced-emulation prefix when KVM emulated it). */
 static bool at_insn(const struct guest_exp *x, int64_t rip)
 {
-	return rip == 0 || (x->fault_rip_alt && rip == x->fault_rip_alt);
+	return rip == x->fault_rip;
 }
 
 static bool exit_matches(const struct step *s, const struct guest_exp *x, const struct guest_alt *a,
@@ -102,7 +102,8 @@ static bool result_matches(const struct step *s, const struct guest_exp *x,
 static bool alt_matches(const struct step *s, const struct guest_exp *x, const struct guest_alt *a,
 			const struct guest_obs *o)
 {
-	return exit_matches(s, x, a, o) && result_matches(s, x, a, o) && o->rcx == s->g.rcx;
+	return exit_matches(s, x, a, o) && result_matches(s, x, a, o) && o->rcx == s->g.rcx &&
+	       !o->stray;
 }
 
 /* The alternative to report against: same exit presence, then reason, then result kind. */
@@ -159,7 +160,7 @@ static void diff_exit_details(struct cmp *c, const struct step *s, const struct 
 	if (o->exit_pad_dirty)
 		report(c, "pad_at_exit", "zero", "dirty", "pad_at_exit", "dirty");
 	if (!at_insn(c->x, o->exit_rip)) {
-		snprintf(e, sizeof(e), "+0");
+		snprintf(e, sizeof(e), "%+d", c->x->fault_rip);
 		snprintf(ob, sizeof(ob), "%+" PRId64, o->exit_rip);
 		report(c, "rip_at_exit", e, ob, "rip_at_exit", "wrong");
 	}
@@ -239,7 +240,7 @@ static void diff_result(struct cmp *c, const struct step *s, const struct guest_
 		report(c, "error_code", "0", ob, "error_code", "wrong");
 	}
 	if (!at_insn(c->x, o->rip))
-		diff_rip(c, 0, o->rip);
+		diff_rip(c, c->x->fault_rip, o->rip);
 	diff_regs(c, s->g.rax, s->g.rdx, o);
 }
 
@@ -262,6 +263,9 @@ static void compare_guest(struct cmp *c, const struct step *s, const struct gues
 	}
 	diff_exit(c, s, a, o);
 	diff_result(c, s, a, o, x->rip_after);
+	if (o->stray)
+		report(c, "landing", "straight past the instruction",
+		       "through stray bytes (RSI changed)", "landing", "stray");
 	if (o->rcx != s->g.rcx)
 		report_hex(c, "rcx", s->g.rcx, o->rcx, "wrong");
 }

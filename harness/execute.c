@@ -284,10 +284,13 @@ static void collect_one(const struct vm *vm, const struct step *s, const struct 
 			struct guest_obs *o)
 {
 	uint64_t site = site_of(vm, s);
+	/* where the instruction ends (the prefix included): the landing pad starts there */
+	uint64_t end = site + (s->kind == STEP_WRMSRNS ? 3 : 2) + (s->g.fep ? STUB_FEP_LEN : 0);
 
 	o->ran = r->done;
 	if (!r->done)
 		return;
+	o->stray = r->rsi != STUB_RSI_CANARY;
 	o->rax = r->rax;
 	o->rdx = r->rdx;
 	o->rcx = r->rcx;
@@ -295,8 +298,7 @@ static void collect_one(const struct vm *vm, const struct step *s, const struct 
 	o->error_code = (uint32_t)r->error_code;
 	if (r->vector == STUB_VEC_LANDED) {
 		o->rip = (int64_t)(r->rip - site); /* went on exactly past the instruction */
-	} else if (r->vector == VEC_UD && r->rip > site &&
-		   r->rip <= site + STUB_FEP_LEN + 3 + STUB_SITE_PAD) {
+	} else if (r->vector == VEC_UD && r->rip >= end && r->rip < end + STUB_SITE_PAD) {
 		o->rip = (int64_t)(r->rip - site); /* the landing pad: execution went on */
 	} else {
 		o->faulted = true;

@@ -18,14 +18,34 @@ static void probe_version(struct kernel_facts *f)
 		sscanf(u.release, "%u.%u", &f->kver_major, &f->kver_minor);
 }
 
-static void probe_cpuid(struct kvm_sys *sys, struct kernel_facts *f)
+/*
+ * WRMSRNS: the CPUID the vCPU really has (kvm_pvm, at least, rewrites some
+ * of what KVM_SET_CPUID2 was given), read back. Canonical checks of MSR
+ * values follow what KVM supports, not the guest's CPUID (measured: with
+ * LA57 supported but absent from the vCPU's CPUID, LSTAR takes
+ * 0x0000800000000000), so va_bits comes from the supported CPUID.
+ */
+static int probe_cpuid(struct vm *vm, struct kernel_facts *f)
 {
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 512 * sizeof(c->entries[0]));
 	const struct kvm_cpuid_entry2 *e;
 
-	e = cpuid_find(sys->cpuid, 7, 0);
-	f->va_bits = e && (e->ecx & (1u << 16)) ? 57 : 48;
-	e = cpuid_find(sys->cpuid, 7, 1);
+	if (!c) {
+		kvm_set_error("out of memory");
+		return EXIT_BAD_INPUT;
+	}
+	c->nent = 512;
+	if (KVM_IOCTL(vm->vcpu[0].fd, KVM_GET_CPUID2, c, "vcpu 0") < 0) {
+		free(c);
+		return EXIT_BAD_INPUT;
+	}
+	/* before 6.13 the check used the guest's CR4.LA57, which the stub leaves clear */
+	e = cpuid_find(vm->sys->cpuid, 7, 0);
+	f->va_bits = e && (e->ecx & (1u << 16)) && kernel_at_least(f, 6, 13) ? 57 : 48;
+	e = cpuid_find(c, 7, 1);
 	f->has_wrmsrns = e && (e->eax & (1u << 19));
+	free(c);
+	return 0;
 }
 
 /* Host reads of each table MSR, alone, on every vCPU of a fresh VM. */
@@ -146,10 +166,11 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 	f->force_emulation_prefix = kvm_param("force_emulation_prefix");
 	if (f->force_emulation_prefix < 0)
 		f->force_emulation_prefix = 0;
-	probe_cpuid(sys, f);
 	if (vm_create(&vm, sys, PROG_MAX_VCPUS))
 		return EXIT_BAD_INPUT; /* the device works (opened), this environment does not */
-	r = probe_host_reads(&vm, f);
+	r = probe_cpuid(&vm, f); /* after probe_version: the canonical rule depends on it */
+	if (!r)
+		r = probe_host_reads(&vm, f);
 	vm_destroy(&vm);
 	return r ? r : probe_guest_reads(sys, f);
 }

@@ -346,14 +346,14 @@ static void predict_guest(struct oracle_state *st, const struct step *s, struct 
 		return;
 	make_access(s, &a);
 	x->rip_after = (int8_t)oracle_insn_len(s);
+	/* KVM's #UD handler moves RIP past the prefix before it emulates what follows */
+	if (s->g.fep && st->f->force_emulation_prefix)
+		x->fault_rip = PROG_FEP_LEN;
 	if (undefined_opcode(st->f, s)) {
 		alt_ud(&alt, &a);
 		add_alt(x, &alt);
 		return;
 	}
-	/* KVM may report an emulated access's RIP before or past the prefix (version-dependent) */
-	if (s->g.fep)
-		x->fault_rip_alt = PROG_FEP_LEN;
 	if (s->g.cpl != 0) {
 		alt_gp(&alt, &a);
 		add_alt(x, &alt);
@@ -397,7 +397,7 @@ static void start_hold(struct oracle_state *st, const struct step *s, const stru
 		return;
 	st->hold.vcpu = (uint8_t)step_vcpu(s);
 	st->hold.len = oracle_insn_len(s);
-	if (nexit != x->nalt || s->g.fep) { /* an emulated access's RIP: see fault_rip_alt */
+	if (nexit != x->nalt || s->g.fep) { /* held emulated accesses: RIP not modelled */
 		st->hold.state = HOLD_UNSURE;
 		return;
 	}

@@ -39,39 +39,49 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
 }
 
-static int pool_prepare(struct vm_pool *pool)
+static int pool_fresh(struct vm_pool *pool)
 {
 	struct kvm_sys *sys;
 	int st;
 
-	if (!pool->ready) {
-		sys = kvm_sys_get(&st);
-		if (!sys)
-			return st;
-		if (vm_create(&pool->vm, sys, PROG_MAX_VCPUS))
-			return EXIT_BAD_INPUT;
-		if (vm_snapshot_take(&pool->vm)) {
-			vm_destroy(&pool->vm);
-			return EXIT_BAD_INPUT;
-		}
-		pool->ready = true;
-		return EXIT_OK;
-	}
-	pool->resets++;
-	if (vm_reset(&pool->vm))
+	sys = kvm_sys_get(&st);
+	if (!sys)
+		return st;
+	if (vm_create(&pool->vm, sys, PROG_MAX_VCPUS))
 		return EXIT_BAD_INPUT;
-	if (pool->check && vm_check_clean(&pool->vm))
-		return EXIT_MISMATCH; /* the kernel did not restore what it was told to */
+	if (vm_snapshot_take(&pool->vm)) {
+		vm_destroy(&pool->vm);
+		return EXIT_BAD_INPUT;
+	}
+	pool->ready = true;
 	return EXIT_OK;
+}
+
+/*
+ * A VM that could not be reset, or not proven clean, is replaced by a new one
+ * (the program still runs, on a clean VM), and the reason is kept for the
+ * caller to show.
+ */
+static int pool_prepare(struct vm_pool *pool, char *note, size_t size)
+{
+	if (!pool->ready)
+		return pool_fresh(pool);
+	pool->resets++;
+	if (!vm_reset(&pool->vm) && (!pool->check || !vm_check_clean(&pool->vm)))
+		return EXIT_OK;
+	snprintf(note, size, "%s", kvm_last_error());
+	vm_pool_destroy(pool);
+	return pool_fresh(pool);
 }
 
 int run_program_reused(struct vm_pool *pool, const struct program *p, const struct kernel_facts *f,
 		       struct health *h, unsigned timeout_ms, struct run_result *r)
 {
 	struct exec_opts o = { .timeout_ms = timeout_ms };
-	int st = pool_prepare(pool);
+	int st;
 
 	memset(r, 0, sizeof(*r));
+	st = pool_prepare(pool, r->reset_note, sizeof(r->reset_note));
 	if (st)
 		return st;
 	execute(&pool->vm, p, &o, &r->t);

@@ -16,6 +16,7 @@ struct run_result {
 	unsigned mismatches;
 	bool unhealthy;
 	char health[512];
+	char reset_note[320]; /* run_program_reused: why the VM had to be made anew, if it had */
 };
 
 /*

@@ -27,6 +27,7 @@ struct guest_obs {
 	uint8_t vector;
 	uint32_t error_code;
 	int64_t rip; /* fault RIP, or where execution continued, minus instruction address */
+	bool stray; /* execution ran through bytes it should not have (RSI canary changed) */
 	uint64_t rax, rdx, rcx;
 };
 
@@ -67,7 +68,8 @@ struct guest_exp {
 	uint8_t nalt;
 	struct guest_alt alt[MAX_ALTS];
 	int8_t rip_after; /* expected relative RIP after success (instruction length) */
-	int8_t fault_rip_alt; /* another RIP a fault or exit may report: 5, past the FEP prefix */
+	int8_t
+	    fault_rip; /* RIP a fault or an exit reports: 0, or 5 when KVM emulated past the prefix */
 };
 
 struct host_exp {

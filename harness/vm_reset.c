@@ -1,15 +1,23 @@
 /* vm_reset.c - reusing a VM: snapshot its state once, return to it cheaply, prove it got there. */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "filter.h"
+#include "msr_table.h"
 #include "vm.h"
 
-#define SNAP_MAX_MSRS 512
+#define SNAP_MAX_MSRS 1024
+#define MSR_CHUNK 200 /* KVM_GET/SET_MSRS take fewer than 256 entries */
+
+struct msr_set {
+	unsigned n;
+	struct kvm_msr_entry e[SNAP_MAX_MSRS];
+};
 
 struct vcpu_state {
 	struct kvm_regs regs;
@@ -19,24 +27,21 @@ struct vcpu_state {
 	struct kvm_mp_state mp;
 	struct kvm_debugregs debugregs;
 	struct kvm_xcrs xcrs;
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[SNAP_MAX_MSRS];
-	} msrs;
+	struct msr_set msrs;
 };
 
 struct vm_snapshot {
 	struct vcpu_state v[PROG_MAX_VCPUS];
+	struct vcpu_state now; /* scratch for the check */
 };
 
 /* MSRs that change by themselves: restored, but not compared. */
 static bool msr_volatile(uint32_t index)
 {
 	return index == 0x10 || /* TSC */
-	       index == 0x6e0 || /* TSC_DEADLINE: counts down once armed */
-	       index == 0x3b || /* TSC_ADJUST follows guest TSC writes */
-	       index == 0x4b564d00 || /* kvmclock: wall clock */
-	       index == 0x4b564d01 || index == 0x11 || index == 0x12;
+	       index == 0x6e0 || /* TSC_DEADLINE: reads the time left once armed */
+	       index == 0xe7 || /* MPERF */
+	       index == 0xe8; /* APERF */
 }
 
 #define GET(fd, req, p, what)                        \
@@ -45,32 +50,94 @@ static bool msr_volatile(uint32_t index)
 			return -1;                   \
 	} while (0)
 
-/* Every MSR KVM lists that this vCPU can read, with its value. */
-static int read_msr_list(struct kvm_sys *sys, int fd, struct vcpu_state *st)
+static bool read_one(int fd, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} one = { .hdr.nmsrs = 1, .e.index = index };
+
+	if (ioctl(fd, KVM_GET_MSRS, &one) != 1)
+		return false;
+	*data = one.e.data;
+	return true;
+}
+
+static int write_one(int fd, uint32_t index, uint64_t data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} one = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
+
+	return ioctl(fd, KVM_SET_MSRS, &one) == 1 ? 0 : -1;
+}
+
+static void add_if_readable(int fd, struct msr_set *s, uint32_t index)
+{
+	uint64_t data;
+
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->e[i].index == index)
+			return;
+	if (s->n < SNAP_MAX_MSRS && read_one(fd, index, &data))
+		s->e[s->n++] = (struct kvm_msr_entry){ .index = index, .data = data };
+}
+
+/*
+ * Every MSR the guest could have changed and this vCPU can read: what KVM
+ * lists, the suite's own table, and the ranges KVM emulates without listing
+ * them (MTRRs, machine-check banks, KVM's paravirtual MSRs).
+ */
+static int snapshot_msrs(struct kvm_sys *sys, int fd, struct msr_set *s)
 {
 	struct kvm_msr_list *list = calloc(1, sizeof(*list) + SNAP_MAX_MSRS * sizeof(__u32));
-	unsigned n = 0;
+	static const uint32_t lone[] = { 0x179, 0x17a, 0x17b, 0x3b };
 
 	if (!list) {
 		kvm_set_error("out of memory");
 		return -1;
 	}
+	s->n = 0;
 	list->nmsrs = SNAP_MAX_MSRS;
-	if (KVM_IOCTL(sys->fd, KVM_GET_MSR_INDEX_LIST, list, "snapshot") < 0) {
-		free(list);
-		return -1;
-	}
-	for (unsigned i = 0; i < list->nmsrs; i++) {
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} one = { .hdr.nmsrs = 1, .e.index = list->indices[i] };
-
-		if (ioctl(fd, KVM_GET_MSRS, &one) == 1)
-			st->msrs.e[n++] = one.e;
-	}
-	st->msrs.hdr.nmsrs = n;
+	if (KVM_IOCTL(sys->fd, KVM_GET_MSR_INDEX_LIST, list, "snapshot") == 0)
+		for (unsigned i = 0; i < list->nmsrs; i++)
+			add_if_readable(fd, s, list->indices[i]);
 	free(list);
+	for (unsigned i = 0; i < msr_table_len; i++)
+		add_if_readable(fd, s, msr_table[i].index);
+	for (uint32_t i = 0x200; i <= 0x2ff; i++)
+		add_if_readable(fd, s, i);
+	for (uint32_t i = 0x400; i < 0x480; i++)
+		add_if_readable(fd, s, i);
+	for (uint32_t i = 0x4b564d00; i < 0x4b564d10; i++)
+		add_if_readable(fd, s, i);
+	for (unsigned i = 0; i < sizeof(lone) / sizeof(lone[0]); i++)
+		add_if_readable(fd, s, lone[i]);
+	return 0;
+}
+
+/* The current values of the indices in s, into cur (chunked: fewer than 256 a call). */
+static int read_set(int fd, const struct msr_set *s, struct msr_set *cur)
+{
+	static __thread struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[MSR_CHUNK];
+	} buf;
+
+	cur->n = s->n;
+	for (unsigned base = 0; base < s->n; base += MSR_CHUNK) {
+		unsigned n = s->n - base < MSR_CHUNK ? s->n - base : MSR_CHUNK;
+
+		buf.hdr.nmsrs = n;
+		for (unsigned i = 0; i < n; i++)
+			buf.e[i] = (struct kvm_msr_entry){ .index = s->e[base + i].index };
+		if (ioctl(fd, KVM_GET_MSRS, &buf) != (int)n) {
+			kvm_set_error("KVM_GET_MSRS of the snapshot's MSRs read fewer than %u", n);
+			return -1;
+		}
+		memcpy(&cur->e[base], buf.e, n * sizeof(buf.e[0]));
+	}
 	return 0;
 }
 
@@ -83,7 +150,7 @@ static int save_vcpu(struct vm *vm, struct vcpu *vc, struct vcpu_state *st)
 	GET(vc->fd, KVM_GET_MP_STATE, &st->mp, "snapshot");
 	GET(vc->fd, KVM_GET_DEBUGREGS, &st->debugregs, "snapshot");
 	GET(vc->fd, KVM_GET_XCRS, &st->xcrs, "snapshot");
-	return read_msr_list(vm->sys, vc->fd, st);
+	return snapshot_msrs(vm->sys, vc->fd, &st->msrs);
 }
 
 int vm_snapshot_take(struct vm *vm)
@@ -117,20 +184,45 @@ static void flush_pending(struct vcpu *vc)
 }
 
 /*
- * APIC_BASE goes first (the LAPIC state depends on the mode), the rest of
- * the MSRs before the events: writing some MSRs queues nothing, but the
- * events must be last to clear whatever an aborted run left queued.
+ * Only the MSRs that differ are written, one at a time, so one KVM refuses
+ * (an immutable feature MSR once the vCPU has run) is named and the rest
+ * are still written. APIC_BASE leads (the local APIC state depends on it).
  */
-static int restore_vcpu(struct vcpu *vc, struct vcpu_state *st)
+static int restore_msrs(int v, struct vcpu *vc, const struct msr_set *snap, struct msr_set *cur)
 {
-	int n = (int)st->msrs.hdr.nmsrs;
+	bool refused = false;
+	uint32_t bad = 0;
+
+	if (read_set(vc->fd, snap, cur))
+		return -1;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < snap->n; i++) {
+			const struct kvm_msr_entry *e = &snap->e[i];
+
+			if ((e->index == 0x1b) != (pass == 0) || cur->e[i].data == e->data)
+				continue;
+			if (write_one(vc->fd, e->index, e->data) && !refused) {
+				refused = true;
+				bad = e->index;
+			}
+		}
+	}
+	if (refused) {
+		kvm_set_error("reset: vCPU %d: KVM refused to restore MSR 0x%x", v, bad);
+		return -1;
+	}
+	return 0;
+}
+
+static int restore_vcpu(struct vm *vm, int v)
+{
+	struct vcpu *vc = &vm->vcpu[v];
+	struct vcpu_state *st = &vm->snap->v[v];
 
 	flush_pending(vc);
 	GET(vc->fd, KVM_SET_SREGS, &st->sregs, "reset");
-	if (ioctl(vc->fd, KVM_SET_MSRS, &st->msrs) != n) {
-		kvm_set_error("reset: KVM_SET_MSRS restored fewer than %d MSRs", n);
+	if (restore_msrs(v, vc, &st->msrs, &vm->snap->now.msrs))
 		return -1;
-	}
 	GET(vc->fd, KVM_SET_LAPIC, &st->lapic, "reset");
 	GET(vc->fd, KVM_SET_REGS, &st->regs, "reset");
 	GET(vc->fd, KVM_SET_DEBUGREGS, &st->debugregs, "reset");
@@ -140,7 +232,11 @@ static int restore_vcpu(struct vcpu *vc, struct vcpu_state *st)
 	return 0;
 }
 
-/* Guest memory as vm_create left it: untouched pages dropped, the fixed structures rewritten. */
+/*
+ * Guest memory as vm_create left it: every page dropped, the fixed
+ * structures rewritten. Last, once the paravirtual MSRs that make KVM write
+ * guest memory (kvmclock, steal time) are back to off.
+ */
 static int restore_memory(struct vm *vm)
 {
 	if (madvise(vm->mem, GUEST_MEM_SIZE, MADV_DONTNEED)) {
@@ -160,12 +256,10 @@ int vm_reset(struct vm *vm)
 		kvm_set_error("reset: clearing the mask or the filter: %s", strerror(errno));
 		return -1;
 	}
-	if (restore_memory(vm))
-		return -1;
 	for (int v = 0; v < vm->nvcpus; v++)
-		if (restore_vcpu(&vm->vcpu[v], &vm->snap->v[v]))
+		if (restore_vcpu(vm, v))
 			return -1;
-	return 0;
+	return restore_memory(vm);
 }
 
 static int differs(int v, const char *what)
@@ -174,21 +268,17 @@ static int differs(int v, const char *what)
 	return -1;
 }
 
-static int compare_msrs(int v, int fd, const struct vcpu_state *st)
+static int compare_msrs(int v, int fd, const struct msr_set *snap, struct msr_set *cur)
 {
-	static __thread struct vcpu_state now;
-	int n = (int)st->msrs.hdr.nmsrs;
-
-	now.msrs = st->msrs;
-	if (ioctl(fd, KVM_GET_MSRS, &now.msrs) != n)
+	if (read_set(fd, snap, cur))
 		return differs(v, "the set of readable MSRs");
-	for (int i = 0; i < n; i++) {
-		if (msr_volatile(st->msrs.e[i].index) || now.msrs.e[i].data == st->msrs.e[i].data)
+	for (unsigned i = 0; i < snap->n; i++) {
+		if (msr_volatile(snap->e[i].index) || cur->e[i].data == snap->e[i].data)
 			continue;
 		kvm_set_error(
 		    "vCPU %d is not clean after reset: MSR 0x%x is 0x%llx, snapshot 0x%llx", v,
-		    st->msrs.e[i].index, (unsigned long long)now.msrs.e[i].data,
-		    (unsigned long long)st->msrs.e[i].data);
+		    snap->e[i].index, (unsigned long long)cur->e[i].data,
+		    (unsigned long long)snap->e[i].data);
 		return -1;
 	}
 	return 0;
@@ -201,28 +291,44 @@ static bool lapic_equal(const struct kvm_lapic_state *a, const struct kvm_lapic_
 	       !memcmp(a->regs + 0x3a0, b->regs + 0x3a0, sizeof(a->regs) - 0x3a0);
 }
 
-static int check_vcpu(int v, struct vcpu *vc, const struct vcpu_state *st)
+static bool events_equal(const struct kvm_vcpu_events *a, const struct kvm_vcpu_events *b)
 {
-	static __thread struct vcpu_state now;
+	return !memcmp(&a->exception, &b->exception, sizeof(a->exception)) &&
+	       !memcmp(&a->interrupt, &b->interrupt, sizeof(a->interrupt)) &&
+	       !memcmp(&a->nmi, &b->nmi, sizeof(a->nmi)) &&
+	       !memcmp(&a->smi, &b->smi, sizeof(a->smi)) &&
+	       a->triple_fault.pending == b->triple_fault.pending;
+}
 
-	GET(vc->fd, KVM_GET_REGS, &now.regs, "check");
-	GET(vc->fd, KVM_GET_SREGS, &now.sregs, "check");
-	GET(vc->fd, KVM_GET_LAPIC, &now.lapic, "check");
-	GET(vc->fd, KVM_GET_VCPU_EVENTS, &now.events, "check");
-	GET(vc->fd, KVM_GET_MP_STATE, &now.mp, "check");
-	if (memcmp(&now.regs, &st->regs, sizeof(now.regs)))
+static int check_vcpu(struct vm *vm, int v)
+{
+	struct vcpu *vc = &vm->vcpu[v];
+	const struct vcpu_state *st = &vm->snap->v[v];
+	struct vcpu_state *now = &vm->snap->now;
+
+	GET(vc->fd, KVM_GET_REGS, &now->regs, "check");
+	GET(vc->fd, KVM_GET_SREGS, &now->sregs, "check");
+	GET(vc->fd, KVM_GET_LAPIC, &now->lapic, "check");
+	GET(vc->fd, KVM_GET_VCPU_EVENTS, &now->events, "check");
+	GET(vc->fd, KVM_GET_MP_STATE, &now->mp, "check");
+	GET(vc->fd, KVM_GET_DEBUGREGS, &now->debugregs, "check");
+	GET(vc->fd, KVM_GET_XCRS, &now->xcrs, "check");
+	if (memcmp(&now->regs, &st->regs, sizeof(now->regs)))
 		return differs(v, "KVM_GET_REGS");
-	if (memcmp(&now.sregs, &st->sregs, sizeof(now.sregs)))
+	if (memcmp(&now->sregs, &st->sregs, sizeof(now->sregs)))
 		return differs(v, "KVM_GET_SREGS");
-	if (!lapic_equal(&now.lapic, &st->lapic))
+	if (!lapic_equal(&now->lapic, &st->lapic))
 		return differs(v, "the local APIC");
-	if (memcmp(&now.events.exception, &st->events.exception, sizeof(now.events.exception)) ||
-	    memcmp(&now.events.interrupt, &st->events.interrupt, sizeof(now.events.interrupt)) ||
-	    memcmp(&now.events.nmi, &st->events.nmi, sizeof(now.events.nmi)))
+	if (!events_equal(&now->events, &st->events))
 		return differs(v, "the pending events");
-	if (now.mp.mp_state != st->mp.mp_state)
+	if (now->mp.mp_state != st->mp.mp_state)
 		return differs(v, "the MP state");
-	return compare_msrs(v, vc->fd, st);
+	if (memcmp(now->debugregs.db, st->debugregs.db, sizeof(st->debugregs.db)) ||
+	    now->debugregs.dr6 != st->debugregs.dr6 || now->debugregs.dr7 != st->debugregs.dr7)
+		return differs(v, "the debug registers");
+	if (memcmp(&now->xcrs, &st->xcrs, sizeof(st->xcrs)))
+		return differs(v, "the XCRs");
+	return compare_msrs(v, vc->fd, &st->msrs, &now->msrs);
 }
 
 int vm_check_clean(struct vm *vm)
@@ -232,7 +338,7 @@ int vm_check_clean(struct vm *vm)
 		return -1;
 	}
 	for (int v = 0; v < vm->nvcpus; v++)
-		if (check_vcpu(v, &vm->vcpu[v], &vm->snap->v[v]))
+		if (check_vcpu(vm, v))
 			return -1;
 	return 0;
 }

@@ -150,11 +150,17 @@ static void time_filters(struct kvm_sys *sys, int rounds, double *fresh, double 
 		if (vm_create(&vm, sys, 1))
 			return;
 		t0 = now_us();
-		filter_install(vm.fd, &p.filters[0]);
+		if (filter_install(vm.fd, &p.filters[0])) {
+			vm_destroy(&vm);
+			return;
+		}
 		vf[r] = now_us() - t0;
 		execute(&vm, &once, &o, &t);
 		t0 = now_us();
-		filter_install(vm.fd, &p.filters[0]);
+		if (filter_install(vm.fd, &p.filters[0])) {
+			vm_destroy(&vm);
+			return;
+		}
 		vl[r] = now_us() - t0;
 		vm_destroy(&vm);
 	}
@@ -193,7 +199,7 @@ static void time_host_side(const struct kernel_facts *f, const struct program *p
 static void row(const char *what, double us, double per_exit)
 {
 	if (us < 0)
-		printf("  %-44s %10s\n", what, "failed");
+		printf("  %-44s %10s: %s\n", what, "failed", kvm_last_error());
 	else
 		printf("  %-44s %10.2f us  %8.2fx an exit round trip\n", what, us, us / per_exit);
 }

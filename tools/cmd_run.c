@@ -122,6 +122,9 @@ static int run_one(const char *path, const struct kernel_facts *f, struct health
 			if (r.e.notes & (1u << i))
 				printf("  expectation: %s\n", expected_note(i));
 	}
+	if (r.reset_note[0])
+		printf("%s: note: the reused VM was made anew before this program: %s\n", path,
+		       r.reset_note);
 	if (r.t.setup_filter_err > 0 && !o->quiet)
 		printf(
 		    "%s: note: the set-up filter was refused (%s): the program ran with no filter\n",

@@ -7,12 +7,14 @@ need_kvm
 shopt -s nullglob
 progs=("$src"/corpus/seeds/*.msr "$src"/conformance/*/*.msr)
 # the findings and WRMSRNS programs fail on some platforms: what matters is the same verdict
-verdicts() { { "$bin" run "$@" "${progs[@]}" 2>&1 || true; } | sed -n 's/^\([^:]*\.msr\):\([0-9]*:\)\{0,1\} *\(ok\|cannot run: .*\|op [0-9]*: [a-z_]*\).*/\1 \3/p' | sort; }
+verdicts() { { "$bin" run "$@" "${progs[@]}" 2>&1 || true; } | tee -a "${TMPDIR:-/tmp}/raw.$$" | sed -n 's/^\([^:]*\.msr\):\([0-9]*:\)\{0,1\} *\(ok\|cannot run: .*\|op [0-9]*: [a-z_]*\).*/\1 \3/p' | sort; }
 verdicts >"${TMPDIR:-/tmp}/fresh.$$"
 verdicts --reuse >"${TMPDIR:-/tmp}/reused.$$"
-trap 'rm -f "${TMPDIR:-/tmp}"/fresh.$$ "${TMPDIR:-/tmp}"/reused.$$' EXIT
+trap 'rm -f "${TMPDIR:-/tmp}"/fresh.$$ "${TMPDIR:-/tmp}"/reused.$$ "${TMPDIR:-/tmp}"/raw.$$' EXIT
 n=$(wc -l <"${TMPDIR:-/tmp}/fresh.$$")
 [ "$n" -ge "${#progs[@]}" ] || fail "only $n verdicts for ${#progs[@]} programs"
 diff "${TMPDIR:-/tmp}/fresh.$$" "${TMPDIR:-/tmp}/reused.$$" || fail "verdicts differ on a reused VM"
-grep -q "not clean" "${TMPDIR:-/tmp}/reused.$$" && fail "a reset was not clean"
+if grep "made anew" "${TMPDIR:-/tmp}/raw.$$"; then
+	fail "a reset failed or was not clean (above)"
+fi
 echo "reuse: ${#progs[@]} programs, same verdicts on fresh and reused VMs, every reset proven clean"

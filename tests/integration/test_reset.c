@@ -49,6 +49,13 @@ int main(void)
 	    ->vcpu = 1;
 	dirty_then_reset(&vm, "STAR on vCPU 1", "vCPU 1 is not clean after reset: MSR 0xc0000081");
 
+	pb_init(&p, 2, 0); /* MSRs KVM emulates but does not list: MTRRs, machine-check banks */
+	pb_wrmsr(&p, 0x2ff, 0xc06);
+	dirty_then_reset(&vm, "MTRR_DEF_TYPE", "not clean");
+	pb_init(&p, 2, 0);
+	pb_host_msrs(&p, STEP_HOST_SET_MSRS, 2, (uint32_t[]){ 0x200, 0x400 }, (uint64_t[]){ 6, 0 });
+	dirty_then_reset(&vm, "variable MTRR 0", "MSR 0x200");
+
 	pb_init(&p, 2, 0); /* x2APIC mode and the LVT timer: the local APIC */
 	pb_wrmsr(&p, 0x1b, 0xfee00d00);
 	pb_wrmsr(&p, 0x832, 0x500ef);
@@ -60,6 +67,25 @@ int main(void)
 	pb_host(&p, STEP_HOST_IMMEDIATE_EXIT, 0);
 	pb_host(&p, STEP_HOST_GET_REGS, 0);
 	dirty_then_reset(&vm, "queued #GP", "not clean");
+
+	/* a feature MSR KVM will not take back once the vCPU has run: the reset says which */
+	{
+		struct vm fresh;
+
+		CHECK(!vm_create(&fresh, sys, 1) && !vm_snapshot_take(&fresh), "%s",
+		      kvm_last_error());
+		pb_init(&p, 1, 0);
+		pb_host_msrs(&p, STEP_HOST_SET_MSRS, 1, (uint32_t[]){ 0x10a }, (uint64_t[]){ 0 });
+		pb_rdmsr(&p, 0xc0000080);
+		execute(&fresh, &p, &(struct exec_opts){ .timeout_ms = 2000 }, &t);
+		if (t.h[0].ret == 1) {
+			CHECK(vm_reset(&fresh) && strstr(kvm_last_error(), "MSR 0x10a"),
+			      "immutable ARCH_CAPABILITIES: reset said '%s'", kvm_last_error());
+		} else {
+			printf("# ARCH_CAPABILITIES not writable here: that check was not made\n");
+		}
+		vm_destroy(&fresh);
+	}
 
 	/* and after all that, a program runs as on a fresh VM */
 	pb_init(&p, 2, REASON_UNKNOWN);

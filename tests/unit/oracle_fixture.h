@@ -198,7 +198,9 @@ static inline void fx_alt_str(const struct step *s, const struct guest_alt *a, c
 	uint32_t kind = s->kind == STEP_RDMSR ? KVM_EXIT_RDMSR : KVM_EXIT_WRMSR;
 	char res[64];
 
-	if (a->gp || s->kind == STEP_WRMSR)
+	if (a->ud)
+		snprintf(res, sizeof(res), "ud%s", same ? "" : " BADREGS");
+	else if (a->gp || step_is_write(s->kind))
 		snprintf(res, sizeof(res), "%s%s", a->gp ? "gp" : "ok", same ? "" : " BADREGS");
 	else if (a->data_any)
 		snprintf(res, sizeof(res), "ok *");
@@ -282,11 +284,17 @@ static inline const char *fx_host_str(int i)
 	return out;
 }
 
+/* The bytes of the access: RDMSR/WRMSR 2, WRMSRNS 3, and the forced-emulation prefix 5. */
+static inline int fx_insn_len(int i)
+{
+	return (P.steps[i].kind == STEP_WRMSRNS ? 3 : 2) + (P.steps[i].g.fep ? PROG_FEP_LEN : 0);
+}
+
 #define CHECK_ALTS(i, want)                                                                       \
 	do {                                                                                      \
 		const char *got_ = fx_alts(i);                                                    \
 		CHECK(!strcmp(got_, want), "step %d: got '%s', want '%s'", (int)(i), got_, want); \
-		CHECK_EQ(E.g[i].rip_after, 2);                                                    \
+		CHECK_EQ(E.g[i].rip_after, fx_insn_len(i));                                       \
 	} while (0)
 
 #define CHECK_HOST(i, want)                                                                       \

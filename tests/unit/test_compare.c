@@ -285,6 +285,21 @@ static void test_abort(void)
 	CHECK(!strcmp(V.m[1].observed, T.abort_msg), "%s", V.m[1].observed);
 }
 
+/* Execution that reached the landing through stray bytes is never a match, whatever else agrees. */
+static void test_stray(void)
+{
+	int r;
+
+	facts_reset();
+	prog_reset(ALL);
+	r = fx_rd(fx_idx("EFER"));
+	conforming_trace();
+	CHECK_EQ(run_compare(), 0);
+	T.g[r].stray = true;
+	CHECK_EQ(run_compare(), 1);
+	CHECK_MM(0, "landing", "rdmsr/OK/landing-expected-got-stray");
+}
+
 /* A set-up filter the kernel treats otherwise than predicted is a mismatch of its own. */
 static void test_setup_filter(void)
 {
@@ -369,6 +384,7 @@ int main(void)
 	test_host();
 	test_abort();
 	test_setup_filter();
+	test_stray();
 	test_many();
 	test_print();
 	return unit_summary("compare");

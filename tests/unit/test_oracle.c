@@ -433,6 +433,50 @@ static void test_completion(void)
 	CHECK_ALTS(r[7], "exit UNKNOWN 77 -> gp");
 }
 
+/* SPEC 7: WRMSRNS needs its CPUID bit; the forced-emulation prefix needs the parameter. */
+static void test_instruction_forms(void)
+{
+	uint32_t unk = 0x12345678;
+	int r[6];
+
+	facts_reset();
+	prog_reset(ALL);
+	r[0] = fx_wr(unk, 5);
+	P.steps[r[0]].kind = STEP_WRMSRNS;
+	r[1] = fx_rd(unk);
+	P.steps[r[1]].g.fep = 1;
+	r[2] = fx_wr(unk, 6);
+	P.steps[r[2]].kind = STEP_WRMSRNS;
+	P.steps[r[2]].g.fep = 1;
+	r[3] = fx_rd(fx_idx("EFER"));
+	P.steps[r[3]].g.fep = 1;
+	P.steps[r[3]].g.cpl = 3;
+	F.has_wrmsrns = false;
+	F.force_emulation_prefix = 0;
+	predict();
+	for (int i = 0; i < 4; i++) {
+		CHECK_ALTS(r[i], "ud"); /* before the privilege check too */
+		CHECK_EQ(E.g[r[i]].fault_rip, 0);
+	}
+	F.has_wrmsrns = true;
+	F.force_emulation_prefix = 1;
+	predict();
+	CHECK_ALTS(r[0], "exit UNKNOWN 5 -> ok"); /* a WRMSR exit */
+	CHECK_EQ(E.g[r[0]].rip_after, 3);
+	CHECK_EQ(E.g[r[0]].fault_rip, 0);
+	CHECK_ALTS(r[1], "exit UNKNOWN 0 -> ok 0:0");
+	CHECK_EQ(E.g[r[1]].rip_after, 7); /* past prefix and instruction */
+	CHECK_EQ(E.g[r[1]].fault_rip, 5); /* KVM moved RIP past the prefix to emulate */
+	CHECK_EQ(E.g[r[2]].rip_after, 8);
+	CHECK_ALTS(r[3], "gp");
+	CHECK_EQ(E.g[r[3]].fault_rip, 5);
+	/* emulation on, WRMSRNS not enumerated: the emulator's #UD, past the prefix */
+	F.has_wrmsrns = false;
+	predict();
+	CHECK_ALTS(r[2], "ud");
+	CHECK_EQ(E.g[r[2]].fault_rip, 5);
+}
+
 int main(void)
 {
 	test_mask();
@@ -448,5 +492,6 @@ int main(void)
 	test_model();
 	test_exit_write_no_model();
 	test_completion();
+	test_instruction_forms();
 	return unit_summary("oracle");
 }
