@@ -141,15 +141,23 @@ static int read_set(int fd, const struct msr_set *s, struct msr_set *cur)
 	return 0;
 }
 
+/* Everything but the MSRs: for the snapshot and for the check alike. */
+static int read_state(struct vcpu *vc, struct vcpu_state *st, const char *what)
+{
+	GET(vc->fd, KVM_GET_REGS, &st->regs, what);
+	GET(vc->fd, KVM_GET_SREGS, &st->sregs, what);
+	GET(vc->fd, KVM_GET_LAPIC, &st->lapic, what);
+	GET(vc->fd, KVM_GET_VCPU_EVENTS, &st->events, what);
+	GET(vc->fd, KVM_GET_MP_STATE, &st->mp, what);
+	GET(vc->fd, KVM_GET_DEBUGREGS, &st->debugregs, what);
+	GET(vc->fd, KVM_GET_XCRS, &st->xcrs, what);
+	return 0;
+}
+
 static int save_vcpu(struct vm *vm, struct vcpu *vc, struct vcpu_state *st)
 {
-	GET(vc->fd, KVM_GET_REGS, &st->regs, "snapshot");
-	GET(vc->fd, KVM_GET_SREGS, &st->sregs, "snapshot");
-	GET(vc->fd, KVM_GET_LAPIC, &st->lapic, "snapshot");
-	GET(vc->fd, KVM_GET_VCPU_EVENTS, &st->events, "snapshot");
-	GET(vc->fd, KVM_GET_MP_STATE, &st->mp, "snapshot");
-	GET(vc->fd, KVM_GET_DEBUGREGS, &st->debugregs, "snapshot");
-	GET(vc->fd, KVM_GET_XCRS, &st->xcrs, "snapshot");
+	if (read_state(vc, st, "snapshot"))
+		return -1;
 	return snapshot_msrs(vm->sys, vc->fd, &st->msrs);
 }
 
@@ -306,13 +314,8 @@ static int check_vcpu(struct vm *vm, int v)
 	const struct vcpu_state *st = &vm->snap->v[v];
 	struct vcpu_state *now = &vm->snap->now;
 
-	GET(vc->fd, KVM_GET_REGS, &now->regs, "check");
-	GET(vc->fd, KVM_GET_SREGS, &now->sregs, "check");
-	GET(vc->fd, KVM_GET_LAPIC, &now->lapic, "check");
-	GET(vc->fd, KVM_GET_VCPU_EVENTS, &now->events, "check");
-	GET(vc->fd, KVM_GET_MP_STATE, &now->mp, "check");
-	GET(vc->fd, KVM_GET_DEBUGREGS, &now->debugregs, "check");
-	GET(vc->fd, KVM_GET_XCRS, &now->xcrs, "check");
+	if (read_state(vc, now, "check"))
+		return -1;
 	if (memcmp(&now->regs, &st->regs, sizeof(now->regs)))
 		return differs(v, "KVM_GET_REGS");
 	if (memcmp(&now->sregs, &st->sregs, sizeof(now->sregs)))
