@@ -121,18 +121,6 @@ static bool advertised(struct kvm_sys *sys, uint32_t index)
 	return found;
 }
 
-static int host_msr_io(int fd, unsigned long req, uint32_t index, uint64_t *data)
-{
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e;
-	} one = { .m.nmsrs = 1, .e.index = index, .e.data = *data };
-	int r = ioctl(fd, req, &one);
-
-	*data = one.e.data;
-	return r;
-}
-
 #define MSR_ARCH_CAPABILITIES 0x10a
 #define ARCH_CAP_CPUID_BIT (1u << 29) /* CPUID.(7,0):EDX[29] */
 
@@ -226,10 +214,10 @@ static int advertised_hidden(struct case_ctx *c)
 	case_diag(c, "expectation: %s",
 		  new_rule ? "kernel >= 6.12: the host accesses succeed" :
 			     "kernel < 6.12: either outcome accepted");
-	r = host_msr_io(vm.vcpu[0].fd, KVM_GET_MSRS, MSR_ARCH_CAPABILITIES, &v);
+	r = msr_io_one(vm.vcpu[0].fd, KVM_GET_MSRS, MSR_ARCH_CAPABILITIES, &v);
 	CASE_EXPECT(c, !new_rule || r == 1, "host read ret %d, want 1 since 6.12", r);
 	v = 0;
-	r = host_msr_io(vm.vcpu[0].fd, KVM_SET_MSRS, MSR_ARCH_CAPABILITIES, &v);
+	r = msr_io_one(vm.vcpu[0].fd, KVM_SET_MSRS, MSR_ARCH_CAPABILITIES, &v);
 	CASE_EXPECT(c, !new_rule || r == 1, "host write of 0 ret %d, want 1 since 6.12", r);
 	expect_guest_refused(c, &vm);
 	vm_destroy(&vm);
@@ -283,7 +271,7 @@ static int one_reg_bypass(struct case_ctx *c)
 	/* KVM_GET_MSRS sees what ONE_REG wrote (the oracle cannot: checked here) */
 	val = 0;
 	CASE_EXPECT(c,
-		    host_msr_io(vm.vcpu[0].fd, KVM_GET_MSRS, star, &val) == 1 &&
+		    msr_io_one(vm.vcpu[0].fd, KVM_GET_MSRS, star, &val) == 1 &&
 			val == 0x0023001000000000ull,
 		    "STAR by KVM_GET_MSRS after ONE_REG wrote it: 0x%llx", (unsigned long long)val);
 	/* the guest is still filtered: both reads exit FILTER with the replies' data */

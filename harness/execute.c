@@ -137,9 +137,7 @@ static void inject_skip(struct vcpu *vc)
 {
 	struct kvm_regs regs;
 
-	vc->run->immediate_exit = 1;
-	ioctl(vc->fd, KVM_RUN, 0);
-	vc->run->immediate_exit = 0;
+	vcpu_run_immediate_exit(vc);
 	if (ioctl(vc->fd, KVM_GET_REGS, &regs) == 0) {
 		regs.rip++;
 		ioctl(vc->fd, KVM_SET_REGS, &regs);
@@ -284,8 +282,7 @@ static void collect_one(const struct vm *vm, const struct step *s, const struct 
 			struct guest_obs *o)
 {
 	uint64_t site = site_of(vm, s);
-	/* where the instruction ends (the prefix included): the landing pad starts there */
-	uint64_t end = site + (s->kind == STEP_WRMSRNS ? 3 : 2) + (s->g.fep ? STUB_FEP_LEN : 0);
+	uint64_t end = site + step_insn_len(s); /* the landing pad starts there */
 
 	o->ran = r->done;
 	if (!r->done)
@@ -317,17 +314,18 @@ static void collect(const struct vm *vm, struct vcpu *vc, const struct program *
 static int finish_held(struct vm *vm, const struct program *p, const struct exec_opts *o,
 		       struct trace *t)
 {
+	enum run_result r;
+
 	for (int v = 0; v < vm->nvcpus; v++) {
 		struct vcpu *vc = &vm->vcpu[v];
 
 		if (!vc->held)
 			continue;
 		vc->held = false;
-		if (run_vcpu(vm, vc, p, o, t) != RUN_DONE) {
-			collect(vm, vc, p, t);
+		r = run_vcpu(vm, vc, p, o, t);
+		collect(vm, vc, p, t); /* after an abort too: what finished before it counts */
+		if (r != RUN_DONE)
 			return -1;
-		}
-		collect(vm, vc, p, t);
 	}
 	return 0;
 }

@@ -59,10 +59,8 @@ static int immediate_exit(struct vm *vm, const struct step *s, struct host_obs *
 	struct kvm_run *run = vm->vcpu[s->vcpu].run;
 	long r;
 
-	run->immediate_exit = 1;
-	r = ioctl(vm->vcpu[s->vcpu].fd, KVM_RUN, 0);
+	r = vcpu_run_immediate_exit(&vm->vcpu[s->vcpu]);
 	record(o, r);
-	run->immediate_exit = 0;
 	if (r >= 0) {
 		exec_abort(t, n, "KVM_RUN with immediate_exit=1 ran the guest (exit reason %u)",
 			   run->exit_reason);

@@ -51,25 +51,19 @@ static int probe_cpuid(struct vm *vm, struct kernel_facts *f)
 /* Host reads of each table MSR, alone, on every vCPU of a fresh VM. */
 static int probe_host_reads(struct vm *vm, struct kernel_facts *f)
 {
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e;
-	} one;
-
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		for (int v = 0; v < vm->nvcpus; v++) {
-			memset(&one, 0, sizeof(one));
-			one.m.nmsrs = 1;
-			one.e.index = msr_table[i].index;
-			int r = ioctl(vm->vcpu[v].fd, KVM_GET_MSRS, &one);
+			uint64_t data = 0;
+			int r = msr_io_one(vm->vcpu[v].fd, KVM_GET_MSRS, msr_table[i].index, &data);
 
 			if (r < 0) {
-				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %m", one.e.index);
+				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %m",
+					      msr_table[i].index);
 				return EXIT_MISMATCH;
 			}
 			if (v == 0)
 				f->msr[i].host_read_ok = r == 1;
-			f->msr[i].initial[v] = r == 1 ? one.e.data : 0;
+			f->msr[i].initial[v] = r == 1 ? data : 0;
 		}
 	}
 	return 0;

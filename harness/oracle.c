@@ -74,11 +74,6 @@ static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_
 	return !(flt->flags & FILTER_DEFAULT_DENY);
 }
 
-uint8_t oracle_insn_len(const struct step *s)
-{
-	return (s->kind == STEP_WRMSRNS ? 3 : 2) + (s->g.fep ? PROG_FEP_LEN : 0);
-}
-
 /*
  * SPEC.md section 7: WRMSRNS needs CPUID.(7,1):EAX[19]; the forced-emulation
  * prefix is a plain UD2 unless kvm.force_emulation_prefix is set. Both are
@@ -345,7 +340,7 @@ static void predict_guest(struct oracle_state *st, const struct step *s, struct 
 	if (s->kind != STEP_RDMSR && !step_is_write(s->kind))
 		return;
 	make_access(s, &a);
-	x->rip_after = (int8_t)oracle_insn_len(s);
+	x->rip_after = (int8_t)step_insn_len(s);
 	/* KVM's #UD handler moves RIP past the prefix before it emulates what follows */
 	if (s->g.fep && st->f->force_emulation_prefix)
 		x->fault_rip = PROG_FEP_LEN;
@@ -396,7 +391,7 @@ static void start_hold(struct oracle_state *st, const struct step *s, const stru
 	if (!ex)
 		return;
 	st->hold.vcpu = (uint8_t)step_vcpu(s);
-	st->hold.len = oracle_insn_len(s);
+	st->hold.len = step_insn_len(s);
 	if (nexit != x->nalt || s->g.fep) { /* held emulated accesses: RIP not modelled */
 		st->hold.state = HOLD_UNSURE;
 		return;

@@ -53,9 +53,6 @@ struct oracle_state {
 /* 0, or the errno KVM_X86_SET_MSR_FILTER gives for this filter (SPEC.md section 3). */
 int oracle_filter_check(const struct prog_filter *flt);
 
-/* Instruction length the stub's RDMSR/WRMSR has (RIP after success). */
-uint8_t oracle_insn_len(const struct step *s);
-
 /* How KVM takes a write of a value to a table MSR it supports (SPEC.md section 4). */
 enum write_class {
 	WRITE_OK,

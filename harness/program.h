@@ -143,6 +143,12 @@ void program_init(struct program *p);
 /* A step of this kind with every default the text format leaves out; unused fields zero. */
 void step_init(struct step *s, uint8_t kind);
 
+/* Bytes of a guest step's access: RDMSR/WRMSR 2, WRMSRNS 3, plus the forced-emulation prefix. */
+static inline uint8_t step_insn_len(const struct step *s)
+{
+	return (s->kind == STEP_WRMSRNS ? 3 : 2) + (s->g.fep ? PROG_FEP_LEN : 0);
+}
+
 static inline uint32_t guest_index(const struct guest_step *g)
 {
 	return (uint32_t)g->rcx;

@@ -20,6 +20,28 @@ const uint8_t *guest_image(unsigned long *size)
 	return guest_image_start;
 }
 
+int msr_io_one(int fd, unsigned long req, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} one = { .hdr.nmsrs = 1, .e.index = index, .e.data = *data };
+	int r = ioctl(fd, req, &one);
+
+	*data = one.e.data;
+	return r;
+}
+
+int vcpu_run_immediate_exit(struct vcpu *vc)
+{
+	int r;
+
+	vc->run->immediate_exit = 1;
+	r = ioctl(vc->fd, KVM_RUN, 0);
+	vc->run->immediate_exit = 0;
+	return r;
+}
+
 int vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask)
 {
 	struct kvm_enable_cap cap = { .cap = CAP_USER_SPACE_MSR, .flags = flags };

@@ -54,6 +54,12 @@ int vm_reset(struct vm *vm);
 int vm_check_clean(struct vm *vm);
 void vm_snapshot_free(struct vm *vm);
 
+/* KVM_GET_MSRS or KVM_SET_MSRS (req) of one MSR on fd: the ioctl's result (1: done); *data in/out. */
+int msr_io_one(int fd, unsigned long req, uint32_t index, uint64_t *data);
+
+/* KVM_RUN with immediate_exit set: completes a pending exit, never runs the guest. */
+int vcpu_run_immediate_exit(struct vcpu *vc);
+
 /* KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on fd with the given flags and mask. */
 int vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask);
 

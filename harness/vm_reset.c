@@ -50,37 +50,14 @@ static bool msr_volatile(uint32_t index)
 			return -1;                   \
 	} while (0)
 
-static bool read_one(int fd, uint32_t index, uint64_t *data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} one = { .hdr.nmsrs = 1, .e.index = index };
-
-	if (ioctl(fd, KVM_GET_MSRS, &one) != 1)
-		return false;
-	*data = one.e.data;
-	return true;
-}
-
-static int write_one(int fd, uint32_t index, uint64_t data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} one = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
-
-	return ioctl(fd, KVM_SET_MSRS, &one) == 1 ? 0 : -1;
-}
-
 static void add_if_readable(int fd, struct msr_set *s, uint32_t index)
 {
-	uint64_t data;
+	uint64_t data = 0;
 
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->e[i].index == index)
 			return;
-	if (s->n < SNAP_MAX_MSRS && read_one(fd, index, &data))
+	if (s->n < SNAP_MAX_MSRS && msr_io_one(fd, KVM_GET_MSRS, index, &data) == 1)
 		s->e[s->n++] = (struct kvm_msr_entry){ .index = index, .data = data };
 }
 
@@ -184,9 +161,7 @@ void vm_snapshot_free(struct vm *vm)
 /* A completion left pending by an aborted run is carried out now, not in the next program. */
 static void flush_pending(struct vcpu *vc)
 {
-	vc->run->immediate_exit = 1;
-	ioctl(vc->fd, KVM_RUN, 0);
-	vc->run->immediate_exit = 0;
+	vcpu_run_immediate_exit(vc);
 	vc->held = false;
 	vc->seg_start = vc->seg_end = 0;
 }
@@ -209,7 +184,9 @@ static int restore_msrs(int v, struct vcpu *vc, const struct msr_set *snap, stru
 
 			if ((e->index == 0x1b) != (pass == 0) || cur->e[i].data == e->data)
 				continue;
-			if (write_one(vc->fd, e->index, e->data) && !refused) {
+			uint64_t data = e->data;
+
+			if (msr_io_one(vc->fd, KVM_SET_MSRS, e->index, &data) != 1 && !refused) {
 				refused = true;
 				bad = e->index;
 			}
