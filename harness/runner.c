@@ -6,14 +6,23 @@
 #include "kvm.h"
 #include "runner.h"
 
+/* After the run: the oracle's prediction, the comparison, and (h given) the kernel's health. */
+static int judge(const struct program *p, const struct kernel_facts *f, struct health *h,
+		 struct run_result *r)
+{
+	oracle_predict(p, f, &r->e);
+	r->mismatches = compare(p, &r->e, &r->t, &r->v);
+	if (h)
+		r->unhealthy = health_check(h, r->health, sizeof(r->health));
+	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
+}
+
 int run_program_on(struct vm *vm, const struct program *p, const struct kernel_facts *f,
 		   const struct exec_opts *o, struct run_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	execute(vm, p, o, &r->t);
-	oracle_predict(p, f, &r->e);
-	r->mismatches = compare(p, &r->e, &r->t, &r->v);
-	return r->mismatches ? EXIT_MISMATCH : EXIT_OK;
+	return judge(p, f, NULL, r);
 }
 
 int run_program(const struct program *p, const struct kernel_facts *f, struct health *h,
@@ -32,11 +41,7 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 		return EXIT_BAD_INPUT; /* KVM is there (opened), this environment cannot run it */
 	execute(&vm, p, &o, &r->t);
 	vm_destroy(&vm);
-	oracle_predict(p, f, &r->e);
-	r->mismatches = compare(p, &r->e, &r->t, &r->v);
-	if (h)
-		r->unhealthy = health_check(h, r->health, sizeof(r->health));
-	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
+	return judge(p, f, h, r);
 }
 
 static int pool_fresh(struct vm_pool *pool)
@@ -85,11 +90,7 @@ int run_program_reused(struct vm_pool *pool, const struct program *p, const stru
 	if (st)
 		return st;
 	execute(&pool->vm, p, &o, &r->t);
-	oracle_predict(p, f, &r->e);
-	r->mismatches = compare(p, &r->e, &r->t, &r->v);
-	if (h)
-		r->unhealthy = health_check(h, r->health, sizeof(r->health));
-	return r->mismatches || r->unhealthy ? EXIT_MISMATCH : EXIT_OK;
+	return judge(p, f, h, r);
 }
 
 void vm_pool_destroy(struct vm_pool *pool)
