@@ -61,11 +61,10 @@ static int system_fd(struct case_ctx *c)
 
 const struct conform_case capability_cases[] = {
 	{ "capability.every_mask_bit", "2",
-	  "each of the 64 mask bits alone: only bits 0-2 are accepted", every_mask_bit, NULL,
-	  NULL },
+	  "each of the 64 mask bits alone: only bits 0-2 are accepted", every_mask_bit, NULL },
 	{ "capability.before_vcpus", "2", "the capability can be enabled before vCPUs exist",
-	  before_vcpus, NULL, NULL },
+	  before_vcpus, NULL },
 	{ "capability.system_fd", "2", "KVM_ENABLE_CAP(USER_SPACE_MSR) on /dev/kvm is EINVAL",
-	  system_fd, NULL, NULL },
+	  system_fd, NULL },
 	{ 0 },
 };

@@ -285,18 +285,18 @@ static int one_reg_bypass(struct case_ctx *c)
 
 const struct conform_case host_cases[] = {
 	{ "host_c.feature_msrs", "6", "KVM_GET_MSRS on /dev/kvm reads the feature MSRs it lists",
-	  feature_msrs, NULL, NULL },
+	  feature_msrs, NULL },
 	{ "host_c.known_msr_roundtrip", "6",
 	  "for every known MSR the host writes what the guest reads, and back", known_msr_roundtrip,
-	  NULL, NULL },
+	  NULL },
 	{ "host_c.advertised_hidden", "6,8",
 	  "host read and write of 0 of ARCH_CAPABILITIES hidden by CPUID succeed (6.12)",
-	  advertised_hidden, NULL, NULL },
+	  advertised_hidden, NULL },
 	{ "host_c.one_reg_bypass", "3,6",
 	  "KVM_GET/SET_ONE_REG of MSRs ignore a default-deny filter and the mask", one_reg_bypass,
-	  NULL, NULL },
+	  NULL },
 	{ "host_c.failed_read_data", "6,8",
 	  "a failed host read's data, by kernel version (0 since 6.12); later entries untouched",
-	  failed_read_data, NULL, NULL },
+	  failed_read_data, NULL },
 	{ 0 },
 };

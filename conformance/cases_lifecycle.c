@@ -95,9 +95,9 @@ static int create_destroy_cycles(struct case_ctx *c)
 const struct conform_case lifecycle_cases[] = {
 	{ "lifecycle.close_with_pending_exit", "5",
 	  "closing a VM while an MSR exit is pending leaks nothing and warns nothing",
-	  close_with_pending_exit, NULL, NULL },
+	  close_with_pending_exit, NULL },
 	{ "lifecycle.create_destroy_cycles", "3",
 	  "300 create/filter/run/destroy cycles leak no file descriptor", create_destroy_cycles,
-	  NULL, NULL },
+	  NULL },
 	{ 0 },
 };

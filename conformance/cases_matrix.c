@@ -57,10 +57,9 @@ static int run_trigger(struct case_ctx *c)
 	return CASE_PASS;
 }
 
-#define CASE(i, n, d)                                                                      \
-	{                                                                                  \
-		"reason_matrix." n, "4", d " under all 8 reason masks", run_trigger, NULL, \
-		    &triggers[i]                                                           \
+#define CASE(i, n, d)                                                                             \
+	{                                                                                         \
+		"reason_matrix." n, "4", d " under all 8 reason masks", run_trigger, &triggers[i] \
 	}
 
 const struct conform_case matrix_cases[] = {

@@ -116,8 +116,8 @@ static int per_vm_state(struct case_ctx *c)
 const struct conform_case vcpu_cases[] = {
 	{ "vcpus.two_threads", "4,5",
 	  "two vCPUs in two threads exit at once: each exit and reply stays with its vCPU",
-	  two_threads, NULL, NULL },
+	  two_threads, NULL },
 	{ "vcpus.per_vm_state", "2,3", "mask and filter are per VM: a second VM is unaffected",
-	  per_vm_state, NULL, NULL },
+	  per_vm_state, NULL },
 	{ 0 },
 };

@@ -39,10 +39,10 @@ struct opts {
 /* Program cases carry their metadata in comments: "# spec: N", "# requires: X", description. */
 struct program_meta {
 	char name[128], spec[32], desc[256], requires[128];
+	const char *text;
 };
 
 static struct program_meta metas[MAX_CASES];
-static const char *program_requires[MAX_CASES];
 
 static void meta_field(const char *line, size_t len, char *out, size_t size)
 {
@@ -58,6 +58,7 @@ static void parse_meta(const struct conform_program *cp, struct program_meta *m)
 	const char *s = cp->text;
 	const char *slash = strchr(cp->path, '/');
 
+	m->text = cp->text;
 	snprintf(m->name, sizeof(m->name), "%.*s.%s", (int)(slash ? slash - cp->path : 0), cp->path,
 		 slash ? slash + 1 : cp->path);
 	m->name[strlen(m->name) - 4] = 0; /* ".msr" */
@@ -84,8 +85,6 @@ static void parse_meta(const struct conform_program *cp, struct program_meta *m)
 }
 
 static int program_case_fn(struct case_ctx *c);
-static const struct conform_program *current_program;
-static const char *current_requires;
 
 static int collect(struct conform_case *cases)
 {
@@ -96,11 +95,8 @@ static int collect(struct conform_case *cases)
 
 	for (unsigned i = 0; i < conform_programs_len && n < MAX_CASES; i++, n++) {
 		parse_meta(&conform_programs[i], &metas[n]);
-		program_requires[n] = metas[n].requires;
-		cases[n] = (struct conform_case){
-			metas[n].name, metas[n].spec, metas[n].desc, NULL, conform_programs[i].text,
-			NULL
-		};
+		cases[n] = (struct conform_case){ metas[n].name, metas[n].spec, metas[n].desc,
+						  program_case_fn, &metas[n] };
 	}
 	for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (const struct conform_case *cc = groups[g]; cc->name && n < MAX_CASES; cc++)
@@ -118,32 +114,32 @@ static bool selected(const struct opts *o, const char *name)
 	return false;
 }
 
+/* A program case: its metadata (case_ctx.arg) says what it requires and holds its text. */
 static int program_case_fn(struct case_ctx *c)
 {
-	const char *why = case_requirement_unmet(c->facts, current_requires);
+	const struct program_meta *m = c->arg;
+	const char *why = case_requirement_unmet(c->facts, m->requires);
 
 	if (why == CASE_BAD_REQUIREMENT)
 		return case_fail(c,
 				 "'# requires: %s' has a token this suite does not know "
 				 "(force-emulation, no-force-emulation, wrmsrns, no-wrmsrns, "
 				 "no-ignore-msrs, not-kvm_pvm)",
-				 current_requires);
+				 m->requires);
 	if (why)
 		return case_skip(c, "%s", why);
-	case_run_text(c, current_program->text);
+	case_run_text(c, m->text);
 	return CASE_PASS;
 }
 
 /* Child side: run the case, send "result\nskip reason\ndiag..." up the pipe. */
-static void run_child(const struct conform_case *cc, int idx, const struct kernel_facts *f, int fd)
+static void run_child(const struct conform_case *cc, const struct kernel_facts *f, int fd)
 {
 	struct case_ctx c = { .facts = f, .sys = kvm_sys_get(NULL), .arg = cc->arg };
 	int r;
 	FILE *out;
 
-	current_requires = program_requires[idx];
-	current_program = cc->fn ? NULL : &conform_programs[idx];
-	r = case_finish(&c, cc->fn ? cc->fn(&c) : program_case_fn(&c));
+	r = case_finish(&c, cc->fn(&c));
 	out = fdopen(fd, "w");
 	if (!out)
 		_exit(3);
@@ -194,7 +190,7 @@ static void parse_child(const char *buf, struct case_outcome *oc)
 }
 
 /* Runs one case in a child process, so a crash or a hang is that case's failure only. */
-static void run_case(const struct conform_case *cc, int idx, const struct kernel_facts *f,
+static void run_case(const struct conform_case *cc, const struct kernel_facts *f,
 		     struct case_outcome *oc)
 {
 	int pfd[2], status = 0;
@@ -212,7 +208,7 @@ static void run_case(const struct conform_case *cc, int idx, const struct kernel
 	if (pid == 0) {
 		close(pfd[0]);
 		alarm(CASE_TIMEOUT_S);
-		run_child(cc, idx, f, pfd[1]);
+		run_child(cc, f, pfd[1]);
 	}
 	close(pfd[1]);
 	buf = read_all(pfd[0]);
@@ -323,7 +319,7 @@ static void run_selected(const struct conform_case *cases, const int *sel, int n
 		char report[512];
 		bool bad;
 
-		run_case(&cases[sel[k]], sel[k], f, oc);
+		run_case(&cases[sel[k]], f, oc);
 		/* the last case also answers for a WARN from teardown after it */
 		bad = k == nsel - 1 ? health_final_check(&h, report, sizeof(report)) :
 				      health_check(&h, report, sizeof(report));

@@ -31,8 +31,7 @@ struct conform_case {
 	const char *spec; /* SPEC.md section(s), e.g. "3" */
 	const char *desc; /* one line */
 	int (*fn)(struct case_ctx *c);
-	const char *program; /* text of a program case (fn == NULL) */
-	const void *arg; /* for one C function serving several cases */
+	const void *arg; /* for one function serving several cases (programs: their metadata) */
 };
 
 /* The program cases, embedded at build time from conformance/<topic>/<name>.msr. */
