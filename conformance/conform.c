@@ -232,6 +232,7 @@ static void run_case(const struct conform_case *cc, const struct kernel_facts *f
 	free(buf);
 }
 
+/* 0: run; 1: --help was printed; -1: a usage error, said on stderr. */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -261,7 +262,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			fputs(conform_usage, stdout);
-			exit(0);
+			return 1; /* the caller returns, so a failed write is seen */
 		default:
 			fputs(conform_usage, stderr);
 			return -1;
@@ -355,19 +356,20 @@ int conform_main(int argc, char **argv)
 	FILE *junit = NULL;
 	double t0 = now();
 
-	if (parse_opts(argc, argv, &o))
-		return EXIT_BAD_INPUT;
+	st = parse_opts(argc, argv, &o);
+	if (st)
+		return st < 0 ? EXIT_BAD_INPUT : EXIT_OK;
 	n = collect(cases);
 	for (int i = 0; i < n; i++)
 		if (selected(&o, cases[i].name))
 			sel[nsel++] = i;
-	if (o.list) {
-		print_list(cases, n, &o);
-		return 0;
-	}
 	if (!nsel) {
 		fprintf(stderr, "msrexit conform: no case matches the -t patterns\n");
 		return EXIT_BAD_INPUT;
+	}
+	if (o.list) {
+		print_list(cases, n, &o);
+		return 0;
 	}
 	if (o.junit && !(junit = junit_open(o.junit)))
 		return EXIT_BAD_INPUT; /* before running anything: a bad path is found at once */

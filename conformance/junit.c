@@ -67,7 +67,7 @@ FILE *junit_open(const char *path)
 int junit_write(FILE *f, const struct conform_case *cases, const int *sel, int nsel,
 		const struct case_outcome *outcomes, double secs)
 {
-	int fails = 0, skips = 0;
+	int fails = 0, skips = 0, bad;
 
 	for (int k = 0; k < nsel; k++) {
 		fails += outcomes[k].result == CASE_FAIL;
@@ -81,7 +81,9 @@ int junit_write(FILE *f, const struct conform_case *cases, const int *sel, int n
 	for (int k = 0; k < nsel; k++)
 		write_case(f, &cases[sel[k]], &outcomes[k]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
-	if (fclose(f)) {
+	/* ferror too: a C library may drop bytes it failed to write, and fclose then succeeds */
+	bad = ferror(f);
+	if (fclose(f) || bad) {
 		fprintf(stderr, "msrexit conform: writing the JUnit file failed: %s\n",
 			strerror(errno));
 		return -1;

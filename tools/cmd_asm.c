@@ -41,20 +41,26 @@ static int parse_io(int argc, char **argv, const char *usage, const char **in, c
 	return 0;
 }
 
+/* To stdout, errors are finish_stdout's: a flush here would lose their errno. */
 static int write_out(const char *path, const void *buf, size_t len)
 {
-	FILE *f = path ? fopen(path, "wb") : stdout;
+	FILE *f;
+	int bad;
 
+	if (!path) {
+		fwrite(buf, 1, len, stdout);
+		return 0;
+	}
+	f = fopen(path, "wb");
 	if (!f) {
 		fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
-	if (fwrite(buf, 1, len, f) != len || (path && fclose(f))) {
-		fprintf(stderr, "%s: write failed: %s\n", path ? path : "stdout", strerror(errno));
+	bad = fwrite(buf, 1, len, f) != len;
+	if (fclose(f) || bad) {
+		fprintf(stderr, "%s: write failed: %s\n", path, strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
-	if (!path)
-		fflush(stdout);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 #include "oracle.h"
 #include "program_build.h"
 
+#define MAX_ROUNDS 256
+
 static const char bench_usage[] =
     "usage: msrexit bench [-n ROUNDS]\n\n"
     "Measures, on this machine's /dev/kvm: a new VM, an MSR exit round trip, an MSR\n"
@@ -54,7 +56,7 @@ static double time_execute(struct kvm_sys *sys, const struct program *p, int rou
 {
 	static struct trace t;
 	struct exec_opts o = { .timeout_ms = 5000 };
-	double v[256];
+	double v[MAX_ROUNDS];
 
 	for (int r = 0; r < rounds; r++) {
 		struct vm vm;
@@ -66,8 +68,10 @@ static double time_execute(struct kvm_sys *sys, const struct program *p, int rou
 		execute(&vm, p, &o, &t);
 		v[r] = now_us() - t0;
 		vm_destroy(&vm);
-		if (t.abort_step >= 0)
+		if (t.abort_step >= 0) {
+			kvm_set_error("step %d: %s", t.abort_step, t.abort_msg);
 			return -1;
+		}
 	}
 	return median(v, rounds);
 }
@@ -75,7 +79,7 @@ static double time_execute(struct kvm_sys *sys, const struct program *p, int rou
 /* A new VM with 1 vCPU, and its teardown apart (closing the VM fd waits for the kernel). */
 static void time_vm_lifecycle(struct kvm_sys *sys, int rounds, double *create, double *destroy)
 {
-	double vc[256], vd[256];
+	double vc[MAX_ROUNDS], vd[MAX_ROUNDS];
 
 	*create = *destroy = -1;
 	for (int r = 0; r < rounds; r++) {
@@ -99,7 +103,7 @@ static void time_reset(struct kvm_sys *sys, int rounds, double *reset, double *c
 	static struct program p;
 	static struct trace t;
 	struct exec_opts o = { .timeout_ms = 5000 };
-	double vr[256], vc[256];
+	double vr[MAX_ROUNDS], vc[MAX_ROUNDS];
 	struct vm vm;
 
 	*reset = *check = -1;
@@ -137,7 +141,7 @@ static void time_filters(struct kvm_sys *sys, int rounds, double *fresh, double 
 	static struct program p, once;
 	static struct trace t;
 	struct exec_opts o = { .timeout_ms = 5000 };
-	double vf[256], vl[256];
+	double vf[MAX_ROUNDS], vl[MAX_ROUNDS];
 
 	pb_init(&p, 1, REASON_FILTER);
 	pb_range(pb_filter(&p, 0, FILTER_DEFAULT_DENY), RANGE_READ, 0xc0000080, 64, ~0ull);
@@ -211,23 +215,24 @@ int cmd_bench(int argc, char **argv)
 									 cmp, rst, chk;
 	const struct kernel_facts *f;
 	struct kvm_sys *sys;
-	int rounds = 20, c, st;
+	unsigned long n = 20;
+	int rounds, c, st;
 
 	if (wants_help(argc, argv, bench_usage))
 		return 0;
 	optind = 1;
-	while ((c = getopt(argc, argv, "n:")) != -1) {
-		rounds = c == 'n' ? atoi(optarg) : -1;
-		if (rounds < 1 || rounds > 256) {
-			fprintf(stderr, "msrexit bench: -n takes 1 to 256 rounds\n\n%s",
-				bench_usage);
+	while ((c = getopt(argc, argv, ":n:")) != -1) {
+		if (c != 'n')
+			return option_error("bench", c, argv, bench_usage);
+		if (parse_uint_option("bench", "-n", optarg, 1, MAX_ROUNDS, &n))
 			return EXIT_BAD_INPUT;
-		}
 	}
 	if (optind != argc) {
-		fputs(bench_usage, stderr);
+		fprintf(stderr, "msrexit bench: unexpected argument '%s'\n\n%s", argv[optind],
+			bench_usage);
 		return EXIT_BAD_INPUT;
 	}
+	rounds = (int)n;
 	f = facts_get(&st);
 	sys = f ? kvm_sys_get(&st) : NULL;
 	if (!sys) {

@@ -15,4 +15,22 @@ int wants_help(int argc, char **argv, const char *usage);
 struct program;
 int load_program_or_say(const char *path, struct program *p);
 
+/*
+ * Parses s, the value of option opt of command cmd, as a decimal whole number
+ * in [min, max]: digits only, nothing after them. Otherwise says so on stderr
+ * ("msrexit bench: -n takes a whole number from 1 to 256, not '5abc'") and
+ * returns -1.
+ */
+int parse_uint_option(const char *cmd, const char *opt, const char *s, unsigned long min,
+		      unsigned long max, unsigned long *out);
+/*
+ * For getopt's '?' (unknown option) or ':' (missing value; the option string
+ * starts with ':'): says which, prints usage to stderr, returns EXIT_BAD_INPUT.
+ */
+int option_error(const char *cmd, int c, char **argv, const char *usage);
+/* The status of several outcomes: a finding (1) outranks bad input (2), which outranks skip (4). */
+int worse_status(int a, int b);
+/* Call last: flushes and closes stdout; a failed write makes the status at least 2. */
+int finish_stdout(int status);
+
 #endif

@@ -56,7 +56,7 @@ int load_program_or_say(const char *path, struct program *p)
 	return -1;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -79,4 +79,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "msrexit: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_BAD_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+	return finish_stdout(dispatch(argc, argv));
 }

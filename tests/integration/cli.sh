@@ -46,9 +46,72 @@ MSREXIT_KVM_DEVICE=/dev/null expect 4 "$bin" conform --junit "$tmp/skip.xml"
 echo "$out" | grep -q "^1\.\.0 # SKIP" || fail "conform without KVM: $out"
 grep -q "<skipped" "$tmp/skip.xml" || fail "JUnit of a skipped run has no skipped cases"
 expect 0 "$bin" conform --list   # listing needs no KVM
+expect 2 "$bin" conform --list -t nomatch   # as the running path does
+echo "$out" | grep -q "no case matches" || fail "conform --list -t nomatch: $out"
+# Bad input outranks the skip: without KVM a malformed file is still exit 2, and named
+MSREXIT_KVM_DEVICE=/dev/null expect 2 "$bin" run "$src/corpus/seeds/01-unknown-read-exit.msr" \
+	"$tmp/bad.msr"
+echo "$out" | grep -q "bad.msr:2:7: error: .*EFERX" || fail "no-KVM run of a bad file: $out"
+
+# Numbers in options: digits only, in range, nothing after them
+for v in 5abc 4294967297 -1 "" 0 257 " 5" +5 0x5 18446744073709551617; do
+	expect 2 "$bin" bench -n "$v"
+	echo "$out" | grep -qF -- "msrexit bench: -n takes a whole number from 1 to 256, not '$v'" ||
+		fail "bench -n '$v': $out"
+done
+for v in 5abc 4294967297 -1 "" 0 600001; do
+	expect 2 "$bin" run --timeout "$v" "$src/corpus/seeds/01-unknown-read-exit.msr"
+	echo "$out" | grep -qF -- "--timeout takes a whole number from 1 to 600000, not '$v'" ||
+		fail "run --timeout '$v': $out"
+done
+# valid values get as far as opening the device
+MSREXIT_KVM_DEVICE=/dev/null expect 4 "$bin" bench -n 256
+MSREXIT_KVM_DEVICE=/dev/null expect 4 "$bin" run --timeout 600000 \
+	"$src/corpus/seeds/01-unknown-read-exit.msr"
+expect 2 "$bin" bench -x
+echo "$out" | grep -q "unknown option '-x'" || fail "bench -x: $out"
+echo "$out" | grep -q "takes" && fail "bench -x blames -n: $out"
+expect 2 "$bin" bench -n
+echo "$out" | grep -q -- "-n needs a value" || fail "bench -n without a value: $out"
+expect 2 "$bin" run --bogus "$src/corpus/seeds/01-unknown-read-exit.msr"
+echo "$out" | grep -q -- "unknown option '--bogus'" || fail "run --bogus: $out"
+expect 0 "$bin" run --help
+echo "$out" | grep -q -- "--reuse" || fail "run --help does not mention --reuse: $out"
+
+# A write that fails (here: a full disk) is exit status 2 with the reason, never a silent 0
+expect_full() { # expect_full STATUS CMD...: CMD's stdout goes to /dev/full
+	local want=$1; shift
+	set +e; out=$("$@" 2>&1 >/dev/full); local got=$?; set -e
+	[ "$got" -eq "$want" ] || fail "'$* >/dev/full' exited $got, want $want: $out"
+	echo "$out" | grep -q "write error on standard output: No space left on device" ||
+		fail "'$* >/dev/full' does not say why: $out"
+}
+seed=$src/corpus/seeds/31-readme-example.msr
+expect_full 2 "$bin" asm "$seed"
+expect_full 2 "$bin" disasm "$seed"
+expect_full 2 "$bin" conform --list
+expect_full 2 "$bin" --help
+for c in run asm disasm facts conform bench; do
+	expect_full 2 "$bin" "$c" --help
+done
+expect 2 "$bin" asm "$seed" -o /dev/full
+expect 2 "$bin" disasm "$seed" -o /dev/full
+MSREXIT_KVM_DEVICE=/dev/null expect 2 "$bin" conform --junit /dev/full
+echo "$out" | grep -q "JUnit file failed: No space left on device" || fail "junit: $out"
 
 expect 2 "$bin" bench -n 0
 if [ -e /dev/kvm ]; then
+	expect_full 2 "$bin" run "$seed"
+	expect_full 2 "$bin" facts
+	expect_full 2 "$bin" conform -t capability.system_fd
+	expect_full 2 "$bin" bench -n 1
+	expect 2 "$bin" conform -t capability.system_fd --junit /dev/full
+	# the ok line names what it counts; EFER is KVM's own: no MSR exit, one KVM_RUN
+	expect 0 "$bin" run "$seed"
+	echo "$out" | grep -Eq "ok \(4 steps, 2 MSR exits, [0-9]+ KVM_RUNs\)$" || fail "ok line: $out"
+	printf 'rdmsr EFER\n' >"$tmp/efer.msr"
+	expect 0 "$bin" run "$tmp/efer.msr"
+	echo "$out" | grep -Eq "ok \(1 step, 0 MSR exits, [0-9]+ KVM_RUNs?\)$" || fail "ok line: $out"
 	# figures are printed, never asserted: a noisy machine moves them
 	expect 0 "$bin" bench -n 2
 	for what in "MSR exit round trip" "MSR KVM handles itself" "first filter on a new VM" \
