@@ -170,18 +170,27 @@ size_t program_encode(const struct program *p, uint8_t *buf, size_t size);
 
 /* Text codec (people). */
 struct parse_error {
-	char file[256];
+	const char *file; /* the caller's file name, not a copy: a long path is never cut */
 	unsigned line, column;
-	char msg[256];
+	char msg[256]; /* never quotes a path, and only printable ASCII */
 };
-/* Returns 0 on success, -1 with *err filled in. */
+/* Parses text[0..len); returns 0 on success, -1 with *err filled in. */
+int program_parse_bytes(const char *text, size_t len, const char *filename, struct program *p,
+			struct parse_error *err);
+/* The same for a NUL-terminated text. */
 int program_parse(const char *text, const char *filename, struct program *p,
 		  struct parse_error *err);
 /* Canonical text; returns length, or -1 if buf is too small. */
 int program_format(const struct program *p, char *buf, size_t size);
 
-/* Both formats, chosen by content: binary programs start with the magic. */
-int program_load_file(const char *path, struct program *p, struct parse_error *err);
+/* How to read a program file: by its first bytes, or as the caller says (raw fuzzer inputs). */
+enum prog_file_kind {
+	PROG_FILE_AUTO, /* binary if it starts with the magic, else text */
+	PROG_FILE_TEXT,
+	PROG_FILE_BINARY, /* program_decode, as the fuzzers call it: magic or not */
+};
+int program_load_file(const char *path, enum prog_file_kind kind, struct program *p,
+		      struct parse_error *err);
 
 const char *step_name(uint8_t kind);
 

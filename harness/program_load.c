@@ -1,6 +1,5 @@
-/* program_load.c - reading a program file, binary or text, chosen by its bytes. */
+/* program_load.c - reading a program file, binary or text: the magic decides, or the caller. */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,25 +45,16 @@ static long slurp(FILE *f, char **out)
 	return (long)n;
 }
 
-/*
- * Text is what people write: printable ASCII, tabs, line ends, and UTF-8 in
- * comments. Anything else (a fuzzer's input, say) is a binary program: every
- * byte string is one, with or without the magic.
- */
-static bool looks_like_text(const char *buf, size_t n)
+/* The one rule (docs/program-format.md): the magic makes a binary program, anything else is text. */
+static enum prog_file_kind kind_of(const char *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-			return false;
-		if (c == 0x7f)
-			return false;
-	}
-	return true;
+	if (n >= 2 && buf[0] == PROG_BIN_MAGIC0 && buf[1] == PROG_BIN_MAGIC1)
+		return PROG_FILE_BINARY;
+	return PROG_FILE_TEXT;
 }
 
-int program_load_file(const char *path, struct program *p, struct parse_error *err)
+int program_load_file(const char *path, enum prog_file_kind kind, struct program *p,
+		      struct parse_error *err)
 {
 	FILE *f;
 	char *buf = NULL;
@@ -72,7 +62,7 @@ int program_load_file(const char *path, struct program *p, struct parse_error *e
 	int rc = 0;
 
 	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", path);
+	err->file = path;
 	program_init(p);
 	f = fopen(path, "rb");
 	if (!f)
@@ -82,11 +72,12 @@ int program_load_file(const char *path, struct program *p, struct parse_error *e
 	fclose(f);
 	if (n < 0)
 		return load_fail(err, (int)-n);
-	if ((n >= 2 && buf[0] == PROG_BIN_MAGIC0 && buf[1] == PROG_BIN_MAGIC1) ||
-	    !looks_like_text(buf, (size_t)n))
+	if (kind == PROG_FILE_AUTO)
+		kind = kind_of(buf, (size_t)n);
+	if (kind == PROG_FILE_BINARY)
 		program_decode((const uint8_t *)buf, (size_t)n, p);
 	else
-		rc = program_parse(buf, path, p, err);
+		rc = program_parse_bytes(buf, (size_t)n, path, p, err);
 	free(buf);
 	return rc;
 }

@@ -10,6 +10,8 @@
 
 #define MAX_TOKENS 32
 #define SHOWN 40 /* at most this much of a word is quoted in a message */
+#define NOT_TEXT_HINT "(a binary program starts with 'MX', or give --binary)"
+#define UTF8_BOM "\xef\xbb\xbf"
 
 struct tok {
 	const char *s;
@@ -84,7 +86,30 @@ __attribute__((format(printf, 3, 4))) static int fail(struct parser *ps, unsigne
 
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * A text is printable ASCII, tabs, '\r' and line ends, and bytes above 0x7f
+ * in comments (UTF-8). A control byte means the file is not a text: a
+ * binary program without its magic, most likely. Named in hex, never echoed.
+ */
+static int check_bytes(struct parser *ps, const char *s, const char *end)
+{
+	bool comment = false;
+
+	for (const char *q = s; q < end; q++) {
+		unsigned char c = (unsigned char)*q;
+		unsigned col = (unsigned)(q - s) + 1;
+
+		comment |= c == '#';
+		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+			return fail(ps, col, "byte 0x%02x is not text " NOT_TEXT_HINT, c);
+		if (c > 0x7f && !comment)
+			return fail(ps, col,
+				    "byte 0x%02x outside a comment is not text " NOT_TEXT_HINT, c);
+	}
+	return 0;
 }
 
 static bool tok_is(const struct tok *t, const char *w)
@@ -165,26 +190,40 @@ static int get_index(struct parser *ps, unsigned col, const char *s, unsigned le
 	return 0;
 }
 
+/* One word of a reason list, ORed into *out: a reason name, none or a number. */
+static int get_reason(struct parser *ps, unsigned col, const char *s, unsigned len, uint64_t *out)
+{
+	int bit = prog_word_find(s, len, prog_reason_names, 3);
+	uint64_t v;
+	int rc;
+
+	if (bit >= 0) {
+		*out |= 1ull << bit;
+		return 0;
+	}
+	if (prog_word_is(s, len, "none"))
+		return 0;
+	rc = prog_num_scan(s, len, &v);
+	if (rc == -2)
+		return fail(ps, col, "number " TOKF " does not fit in 64 bits", TOKA(s, len));
+	if (rc)
+		return fail(ps, col,
+			    "unknown exit reason " TOKF
+			    " (INVAL, UNKNOWN, FILTER, none or a number)",
+			    TOKA(s, len));
+	*out |= v;
+	return 0;
+}
+
 static int get_reasons(struct parser *ps, unsigned col, const char *s, unsigned len, uint64_t *out)
 {
 	const char *end = s + len, *bar;
-	uint64_t v;
-	int bit;
 
 	*out = 0;
 	for (;; s = bar + 1) {
 		bar = memchr(s, '|', (size_t)(end - s));
-		len = (unsigned)((bar ? bar : end) - s);
-		bit = prog_word_find(s, len, prog_reason_names, 3);
-		if (bit >= 0)
-			*out |= 1ull << bit;
-		else if (!prog_word_is(s, len, "none") && prog_num_scan(s, len, &v) == 0)
-			*out |= v;
-		else if (!prog_word_is(s, len, "none"))
-			return fail(ps, col,
-				    "unknown exit reason " TOKF
-				    " (INVAL, UNKNOWN, FILTER, none or a number)",
-				    TOKA(s, len));
+		if (get_reason(ps, col, s, (unsigned)((bar ? bar : end) - s), out))
+			return -1;
 		if (!bar)
 			return 0;
 	}
@@ -611,24 +650,32 @@ static int finish(struct parser *ps)
 	return 0;
 }
 
-int program_parse(const char *text, const char *filename, struct program *p,
-		  struct parse_error *err)
+int program_parse_bytes(const char *text, size_t len, const char *filename, struct program *p,
+			struct parse_error *err)
 {
 	struct parser ps = { .p = p, .err = err, .cur = -1 };
-	const char *s = text ? text : "", *nl, *end;
+	const char *s = text, *end = text + len, *nl, *eol;
 
 	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", filename ? filename : "<text>");
+	err->file = filename ? filename : "<text>";
 	program_init(p);
+	if (len >= 3 && !memcmp(s, UTF8_BOM, 3))
+		s += 3; /* some editors start a UTF-8 file with it; columns count from after it */
 	for (;;) {
 		ps.line++;
-		nl = strchr(s, '\n');
-		end = nl ? nl : s + strlen(s);
-		if (tokenize(&ps, s, end) || (ps.nt && statement(&ps)))
+		nl = memchr(s, '\n', (size_t)(end - s));
+		eol = nl ? nl : end;
+		if (check_bytes(&ps, s, eol) || tokenize(&ps, s, eol) || (ps.nt && statement(&ps)))
 			return -1;
 		if (!nl)
 			break;
 		s = nl + 1;
 	}
 	return finish(&ps);
+}
+
+int program_parse(const char *text, const char *filename, struct program *p,
+		  struct parse_error *err)
+{
+	return program_parse_bytes(text ? text : "", text ? strlen(text) : 0, filename, p, err);
 }

@@ -11,22 +11,32 @@
 #include "program.h"
 
 static const char asm_usage[] =
-    "usage: msrexit asm FILE.msr [-o OUT.bin]\n\n"
+    "usage: msrexit asm [--binary|--text] FILE.msr [-o OUT.bin]\n\n"
     "Assembles a text program into the binary format the fuzzers use (to stdout\n"
-    "unless -o is given). Syntax errors name file, line and column; exit status 2.\n";
+    "unless -o is given). Syntax errors name file, line and column; exit status 2.\n\n"
+    "options:\n" PROGRAM_KIND_HELP;
 
 static const char disasm_usage[] =
-    "usage: msrexit disasm FILE [-o OUT.msr]\n\n"
+    "usage: msrexit disasm [--binary|--text] FILE [-o OUT.msr]\n\n"
     "Prints the canonical text of a binary (or text) program. Any byte string is a\n"
-    "valid binary program, so this also shows what a fuzzer input means.\n";
+    "valid binary program, so with --binary this also shows what a raw fuzzer\n"
+    "input means.\n\n"
+    "options:\n" PROGRAM_KIND_HELP;
 
-static int parse_io(int argc, char **argv, const char *usage, const char **in, const char **out)
+static int parse_io(int argc, char **argv, const char *usage, const char **in, const char **out,
+		    enum prog_file_kind *kind)
 {
+	static const struct option longopts[] = { PROGRAM_KIND_OPTIONS, { 0 } };
 	int c;
 
 	optind = 1;
 	*out = NULL;
-	while ((c = getopt(argc, argv, "o:")) != -1) {
+	*kind = PROG_FILE_AUTO;
+	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+		if (c == 'B' || c == 'T') {
+			*kind = c == 'B' ? PROG_FILE_BINARY : PROG_FILE_TEXT;
+			continue;
+		}
 		if (c != 'o') {
 			fputs(usage, stderr);
 			return -1;
@@ -69,13 +79,14 @@ int cmd_asm(int argc, char **argv)
 	static struct program p;
 	static uint8_t buf[1 << 16];
 	const char *in, *out;
+	enum prog_file_kind kind;
 	size_t len;
 
 	if (wants_help(argc, argv, asm_usage))
 		return 0;
-	if (parse_io(argc, argv, asm_usage, &in, &out))
+	if (parse_io(argc, argv, asm_usage, &in, &out, &kind))
 		return EXIT_BAD_INPUT;
-	if (load_program_or_say(in, &p))
+	if (load_program_or_say(in, kind, &p))
 		return EXIT_BAD_INPUT;
 	len = program_encode(&p, buf, sizeof(buf));
 	if (!len) {
@@ -90,13 +101,14 @@ int cmd_disasm(int argc, char **argv)
 	static struct program p;
 	static char text[1 << 18];
 	const char *in, *out;
+	enum prog_file_kind kind;
 	int len;
 
 	if (wants_help(argc, argv, disasm_usage))
 		return 0;
-	if (parse_io(argc, argv, disasm_usage, &in, &out))
+	if (parse_io(argc, argv, disasm_usage, &in, &out, &kind))
 		return EXIT_BAD_INPUT;
-	if (load_program_or_say(in, &p))
+	if (load_program_or_say(in, kind, &p))
 		return EXIT_BAD_INPUT;
 	len = program_format(&p, text, sizeof(text));
 	if (len < 0) {

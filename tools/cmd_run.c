@@ -12,7 +12,7 @@
 #include "runner.h"
 
 static const char run_usage[] =
-    "usage: msrexit run [-v] [-q] [--reuse] [--timeout MS] FILE...\n\n"
+    "usage: msrexit run [-v] [-q] [--reuse] [--timeout MS] [--binary|--text] FILE...\n\n"
     "Runs each program (text .msr or binary) on this machine's /dev/kvm, predicts\n"
     "every exit and guest-visible result with the oracle, and prints 'ok' or each\n"
     "mismatch as 'FILE:LINE: op N: field: expected X, got Y [signature]'. The kernel\n"
@@ -21,13 +21,14 @@ static const char run_usage[] =
     "  -q, --quiet     print only mismatches\n"
     "  --reuse         run every program on one VM, reset between programs as the\n"
     "                  fuzzers do, and prove each reset clean\n"
-    "  --timeout MS    watchdog per guest batch (default 2000)\n\n"
+    "  --timeout MS    watchdog per guest batch (default 2000)\n" PROGRAM_KIND_HELP "\n"
     "exit status: 0 all ok, 1 a mismatch or kernel health finding, 2 bad input or\n"
     "environment, 4 no KVM (or the capability is missing)\n";
 
 struct run_opts {
 	int verbose, quiet, reuse;
 	unsigned timeout_ms;
+	enum prog_file_kind kind;
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -37,6 +38,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "reuse", no_argument, NULL, 'r' },
+		PROGRAM_KIND_OPTIONS,
 		{ 0 },
 	};
 	unsigned long ms;
@@ -54,6 +56,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'r':
 			o->reuse = 1;
+			break;
+		case 'B':
+			o->kind = PROG_FILE_BINARY;
+			break;
+		case 'T':
+			o->kind = PROG_FILE_TEXT;
 			break;
 		case 't':
 			if (parse_uint_option("run", "--timeout", optarg, 1, 600000, &ms))
@@ -91,13 +99,13 @@ static void print_ok(const char *path, const struct program *p, const struct tra
 }
 
 /* Without KVM nothing runs, yet a bad file still outranks the skip: each is loaded and checked. */
-static int load_all(char **paths, int n)
+static int load_all(char **paths, int n, const struct run_opts *o)
 {
 	static struct program p;
 	int st = EXIT_OK;
 
 	for (int i = 0; i < n; i++)
-		if (load_program_or_say(paths[i], &p))
+		if (load_program_or_say(paths[i], o->kind, &p))
 			st = EXIT_BAD_INPUT;
 	return st;
 }
@@ -109,7 +117,7 @@ static int run_one(const char *path, const struct kernel_facts *f, struct health
 	static struct run_result r;
 	int st;
 
-	if (load_program_or_say(path, &p))
+	if (load_program_or_say(path, o->kind, &p))
 		return EXIT_BAD_INPUT;
 	st = o->reuse ? run_program_reused(&pool, &p, f, h, o->timeout_ms, &r) :
 			run_program(&p, f, h, o->timeout_ms, &r);
@@ -154,7 +162,7 @@ int cmd_run(int argc, char **argv)
 	f = facts_get(&st);
 	if (!f) {
 		fprintf(stderr, "msrexit run: %s\n", kvm_last_error());
-		return worse_status(st, load_all(argv + first, argc - first));
+		return worse_status(st, load_all(argv + first, argc - first, &o));
 	}
 	if (f->ignore_msrs && !o.quiet)
 		printf("note: kvm.ignore_msrs=Y: unknown MSRs succeed without exits; the oracle "

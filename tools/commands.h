@@ -2,6 +2,8 @@
 #ifndef MSREXIT_COMMANDS_H
 #define MSREXIT_COMMANDS_H
 
+#include "program.h"
+
 int cmd_run(int argc, char **argv);
 int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
@@ -12,8 +14,16 @@ int cmd_bench(int argc, char **argv);
 /* true if argv has -h or --help; prints usage then. */
 int wants_help(int argc, char **argv, const char *usage);
 /* Loads a program file; on error prints "file:line:col: error: msg" and returns -1. */
-struct program;
-int load_program_or_say(const char *path, struct program *p);
+int load_program_or_say(const char *path, enum prog_file_kind kind, struct program *p);
+/* --binary and --text, for every command that reads program files: getopt_long gives 'B', 'T'. */
+/* clang-format off */
+#define PROGRAM_KIND_OPTIONS \
+	{ "binary", no_argument, NULL, 'B' }, { "text", no_argument, NULL, 'T' }
+/* clang-format on */
+#define PROGRAM_KIND_HELP                                                               \
+	"  --binary        read FILE as a binary program even without the 'MX' magic\n" \
+	"                  (a raw fuzzer input); --text reads it as text. Default: a\n" \
+	"                  file starting with 'MX' is binary, any other is text\n"
 
 /*
  * Parses s, the value of option opt of command cmd, as a decimal whole number

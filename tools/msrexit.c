@@ -45,14 +45,13 @@ int wants_help(int argc, char **argv, const char *text)
 	return 0;
 }
 
-int load_program_or_say(const char *path, struct program *p)
+int load_program_or_say(const char *path, enum prog_file_kind kind, struct program *p)
 {
 	struct parse_error err;
 
-	if (program_load_file(path, p, &err) == 0)
+	if (program_load_file(path, kind, p, &err) == 0)
 		return 0;
-	fprintf(stderr, "%s:%u:%u: error: %s\n", err.file[0] ? err.file : path, err.line,
-		err.column, err.msg);
+	fprintf(stderr, "%s:%u:%u: error: %s\n", path, err.line, err.column, err.msg);
 	return -1;
 }
 

@@ -32,9 +32,9 @@ expect 0 "$bin" disasm "$tmp/a.bin" -o "$tmp/b.msr"
 expect 0 "$bin" asm "$tmp/b.msr" -o "$tmp/b.bin"
 cmp -s "$tmp/a.bin" "$tmp/b.bin" || fail "asm(disasm(asm(x))) differs from asm(x)"
 grep -q "^wrmsr LSTAR 0xffffffff81000000" "$tmp/b.msr" || fail "disasm text: $(cat "$tmp/b.msr")"
-# any bytes are a program
+# any bytes are a binary program: with the magic, or raw with --binary (tests/integration/input.sh)
 head -c 300 /dev/urandom >"$tmp/r.bin"
-expect 0 "$bin" disasm "$tmp/r.bin"
+expect 0 "$bin" disasm --binary "$tmp/r.bin"
 # Without KVM every command that needs it says why and exits 4 (kselftest's skip)
 for dev in "$tmp/no-such-device" /dev/null; do
 	for cmd in "run $src/corpus/seeds/01-unknown-read-exit.msr" facts bench conform; do

@@ -145,6 +145,7 @@ static const char *const good[] = {
 	"host check-cap 18446744073709551615\nhost check-cap 0 on=vcpu vcpu=0\n",
 	"rdmsr LSTAR rax=0xa5a5a5a5a5a5a5a5 rdx=0\n",
 	"wrmsr 0x800 0x1 rax_hi=0xffffffff rdx_hi=0xffffffff data=1 cpl=0\n",
+	"\xef\xbb\xbfrdmsr EFER # a UTF-8 file with a byte order mark: caf\xc3\xa9\n",
 };
 
 static void test_good(void)
@@ -159,6 +160,15 @@ static void test_good(void)
 		if (!rc)
 			check_text_round_trip(&p);
 	}
+}
+
+/* A message may quote words but never a byte a terminal would not show. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
 }
 
 struct bad {
@@ -213,6 +223,16 @@ static const struct bad bad[] = {
 	{ "filter 0 default=deny flags=3\nend", 1, 23, "give 'default=' or 'flags=', not both" },
 	{ "filter 0\nend\nfilter 0\nend", 3, 8, "filter 0 defined twice (first on line 1)" },
 	{ "filter 4\nend", 1, 8, "expected a filter number 0..3, got '4'" },
+	{ "setup mask=0x1ffffffffffffffff", 1, 7, "'0x1ffffffffffffffff' does not fit in 64 bits" },
+	{ "host mask INVAL|99999999999999999999", 1, 11, "does not fit in 64 bits" },
+	/* bytes that are no text are named in hex, never echoed */
+	{ "rdmsr EFER\f", 1, 11, "byte 0x0c is not text" },
+	{ "rdmsr\vEFER", 1, 6, "byte 0x0b is not text" },
+	{ "\n\x1b[1mrdmsr EFER", 2, 1, "byte 0x1b is not text" },
+	{ "rdmsr EFER # \x7f", 1, 14, "byte 0x7f is not text" },
+	{ "rdmsr EF\xc3\x89R", 1, 9, "byte 0xc3 outside a comment is not text" },
+	{ "rdmsr EFER\n\xef\xbb\xbfrdmsr EFER", 2, 1, "byte 0xef outside a comment is not text" },
+	{ "\xef\xbb\xbf  frob", 1, 3, "unknown statement 'frob'" },
 	{ "filter 0\nend x", 2, 5, "unexpected 'x' after 'end'" },
 	{ "rdmsr 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 "
 	  "31 32",
@@ -230,6 +250,7 @@ static void check_bad(const struct bad *b, unsigned i)
 	CHECK(err.line == b->line && err.column == b->column, "bad[%u] at %u:%u, want %u:%u (%s)",
 	      i, err.line, err.column, b->line, b->column, err.msg);
 	CHECK(strstr(err.msg, b->msg), "bad[%u] message \"%s\", want \"%s\"", i, err.msg, b->msg);
+	CHECK(printable(err.msg), "bad[%u] message with a raw byte: %s", i, err.msg);
 }
 
 static void test_bad(void)
@@ -331,6 +352,7 @@ static void test_garbage(void)
 		if (program_parse(t, "garbage", &p, &err)) {
 			CHECK(err.line >= 1 && err.column >= 1 && err.msg[0],
 			      "error without a place");
+			CHECK(printable(err.msg), "message with a raw byte: %s", err.msg);
 			continue;
 		}
 		parsed++;
@@ -364,21 +386,27 @@ static void test_load_file(void)
 		return;
 	close(fd);
 	write_file(path, example, sizeof(example) - 1);
-	CHECK(!program_load_file(path, &p, &err), "%s:%u:%u: %s", err.file, err.line, err.column,
-	      err.msg);
+	CHECK(!program_load_file(path, PROG_FILE_AUTO, &p, &err), "%s:%u:%u: %s", err.file,
+	      err.line, err.column, err.msg);
 	n = program_encode(&p, bin, sizeof(bin));
 	write_file(path, bin, n);
-	CHECK(!program_load_file(path, &q, &err) && prog_equal(&p, &q, false, why), "%s", why);
-	/* a control byte makes it a binary program (a fuzzer's input), never a text error */
+	CHECK(!program_load_file(path, PROG_FILE_AUTO, &q, &err) && prog_equal(&p, &q, false, why),
+	      "%s", why);
+	/* a NUL is no text: an error at its place (tests/unit/test_load.c has the other bytes) */
 	write_file(path, "rdmsr EFER\nrdm\0sr", 17);
-	CHECK(!program_load_file(path, &q, &err), "%u:%u %s", err.line, err.column, err.msg);
+	CHECK(program_load_file(path, PROG_FILE_AUTO, &q, &err) && err.line == 2 &&
+		  err.column == 4 && strstr(err.msg, "byte 0x00 is not text"),
+	      "%u:%u %s", err.line, err.column, err.msg);
 	write_file(path, "\n\nrdmsr NOPE\n", 13);
-	CHECK(program_load_file(path, &q, &err) && err.line == 3 && !strcmp(err.file, path), "");
+	CHECK(program_load_file(path, PROG_FILE_AUTO, &q, &err) && err.line == 3 &&
+		  !strcmp(err.file, path),
+	      "");
 	unlink(path);
-	CHECK(program_load_file(path, &q, &err) && !strncmp(err.msg, "cannot read: ", 13) &&
-		  strstr(err.msg, "No such file"),
+	CHECK(program_load_file(path, PROG_FILE_AUTO, &q, &err) &&
+		  !strncmp(err.msg, "cannot read: ", 13) && strstr(err.msg, "No such file"),
 	      "%s", err.msg);
-	CHECK(program_load_file("/tmp", &q, &err) && strstr(err.msg, "cannot read: Is a directory"),
+	CHECK(program_load_file("/tmp", PROG_FILE_AUTO, &q, &err) &&
+		  strstr(err.msg, "cannot read: Is a directory"),
 	      "%s", err.msg);
 }
 
