@@ -38,15 +38,20 @@ int parse_uint_option(const char *cmd, const char *opt, const char *s, unsigned 
 int option_error(const char *cmd, int c, char **argv, const char *usage)
 {
 	const char *arg = argv[optind - 1];
+	bool is_long = !strncmp(arg, "--", 2);
 
-	if (c == ':' && !strncmp(arg, "--", 2))
+	/* for --flag=VALUE, getopt_long gives the flag's short letter in optopt */
+	if (c == ':' && is_long)
 		fprintf(stderr, "msrexit %s: %s needs a value\n\n", cmd, arg);
 	else if (c == ':')
 		fprintf(stderr, "msrexit %s: -%c needs a value\n\n", cmd, optopt);
-	else if (optopt)
-		fprintf(stderr, "msrexit %s: unknown option '-%c'\n\n", cmd, optopt);
-	else
+	else if (is_long && strchr(arg, '='))
+		fprintf(stderr, "msrexit %s: '%s': no such option, or it takes no value\n\n", cmd,
+			arg);
+	else if (is_long && !optopt)
 		fprintf(stderr, "msrexit %s: unknown option '%s'\n\n", cmd, arg);
+	else
+		fprintf(stderr, "msrexit %s: unknown option '-%c'\n\n", cmd, optopt);
 	fputs(usage, stderr);
 	return EXIT_BAD_INPUT;
 }

@@ -75,6 +75,9 @@ expect 2 "$bin" bench -n
 echo "$out" | grep -q -- "-n needs a value" || fail "bench -n without a value: $out"
 expect 2 "$bin" run --bogus "$src/corpus/seeds/01-unknown-read-exit.msr"
 echo "$out" | grep -q -- "unknown option '--bogus'" || fail "run --bogus: $out"
+expect 2 "$bin" run --reuse=1 "$src/corpus/seeds/01-unknown-read-exit.msr"
+echo "$out" | grep -q -- "'--reuse=1': no such option, or it takes no value" ||
+	fail "run --reuse=1: $out"
 expect 0 "$bin" run --help
 echo "$out" | grep -q -- "--reuse" || fail "run --help does not mention --reuse: $out"
 
