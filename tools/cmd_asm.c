@@ -32,19 +32,20 @@ static int parse_io(int argc, char **argv, const char *usage, const char **in, c
 	optind = 1;
 	*out = NULL;
 	*kind = PROG_FILE_AUTO;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		if (c == 'B' || c == 'T') {
 			*kind = c == 'B' ? PROG_FILE_BINARY : PROG_FILE_TEXT;
 			continue;
 		}
 		if (c != 'o') {
-			fputs(usage, stderr);
+			option_error(argv[0], c, argv, usage);
 			return -1;
 		}
 		*out = optarg;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "%s: expected exactly one input file\n\n%s", argv[0], usage);
+		fprintf(stderr, "msrexit %s: expected exactly one input file\n\n%s", argv[0],
+			usage);
 		return -1;
 	}
 	*in = argv[optind];

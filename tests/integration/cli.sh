@@ -4,6 +4,7 @@ set -euo pipefail
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+seed=$src/corpus/seeds/31-readme-example.msr
 
 for c in run asm disasm facts conform bench; do
 	expect 0 "$bin" "$c" --help
@@ -80,6 +81,14 @@ echo "$out" | grep -q -- "'--reuse=1': no such option, or it takes no value" ||
 	fail "run --reuse=1: $out"
 expect 0 "$bin" run --help
 echo "$out" | grep -q -- "--reuse" || fail "run --help does not mention --reuse: $out"
+for c in asm disasm; do
+	expect 2 "$bin" "$c" -x "$seed"
+	echo "$out" | grep -q "^msrexit $c: unknown option '-x'" || fail "$c -x: $out"
+	expect 2 "$bin" "$c" "$seed" -o
+	echo "$out" | grep -q "^msrexit $c: -o needs a value" || fail "$c -o: $out"
+	expect 2 "$bin" "$c" "$seed" "$seed"
+	echo "$out" | grep -q "^msrexit $c: expected exactly one input file" || fail "$c: $out"
+done
 
 # A write that fails (here: a full disk) is exit status 2 with the reason, never a silent 0
 expect_full() { # expect_full STATUS CMD...: CMD's stdout goes to /dev/full
@@ -89,7 +98,6 @@ expect_full() { # expect_full STATUS CMD...: CMD's stdout goes to /dev/full
 	echo "$out" | grep -q "write error on standard output: No space left on device" ||
 		fail "'$* >/dev/full' does not say why: $out"
 }
-seed=$src/corpus/seeds/31-readme-example.msr
 expect_full 2 "$bin" asm "$seed"
 expect_full 2 "$bin" disasm "$seed"
 expect_full 2 "$bin" conform --list
