@@ -149,7 +149,7 @@ static const char *token_unmet(const struct kernel_facts *f, const char *tok, si
 	if (IS("no-ignore-msrs") && f->ignore_msrs)
 		return "kvm.ignore_msrs=Y: unknown MSRs succeed silently and never exit";
 	if (IS("not-kvm_pvm") && access("/sys/module/kvm_pvm", F_OK) == 0)
-		return "known deviation of the kvm_pvm backend (SPEC.md section 9, corpus/findings)";
+		return "known deviation of the kvm_pvm backend (docs/spec.md §9, corpus/findings)";
 	if (IS("force-emulation") || IS("no-force-emulation") || IS("wrmsrns") ||
 	    IS("no-wrmsrns") || IS("no-ignore-msrs") || IS("not-kvm_pvm"))
 		return NULL;

@@ -1,4 +1,4 @@
-/* cases_capability.c - KVM_CAP_X86_USER_SPACE_MSR enabling: every mask bit, fds, timing (SPEC.md §2). */
+/* cases_capability.c - KVM_CAP_X86_USER_SPACE_MSR enabling: every mask bit, fds, timing (docs/spec.md §2). */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <string.h>

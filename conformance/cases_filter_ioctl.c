@@ -198,7 +198,7 @@ static int arbitrary_bitmap(struct case_ctx *c)
 }
 
 /*
- * SPEC.md section 3: the kernel reads a range's bitmap as nmsrs rounded up to
+ * docs/spec.md §3: the kernel reads a range's bitmap as nmsrs rounded up to
  * whole 8-byte words. A bitmap whose word crosses into an unreadable page is
  * EFAULT even when the bits it needs are readable; one word before it is fine.
  */

@@ -180,7 +180,7 @@ static void expect_guest_refused(struct case_ctx *c, struct vm *vm)
 }
 
 /*
- * SPEC.md section 6 (6.12): a host read, and a host write of 0, of an MSR KVM
+ * docs/spec.md §6 (6.12): a host read, and a host write of 0, of an MSR KVM
  * advertises (KVM_GET_MSR_INDEX_LIST) but the guest's CPUID hides, succeed;
  * the guest's own access still fails. Older kernels may refuse the host.
  */
@@ -236,7 +236,7 @@ static int one_reg(int fd, unsigned long req, uint32_t index, uint64_t *val)
 }
 
 /*
- * SPEC.md section 3: host-initiated KVM_GET_ONE_REG/KVM_SET_ONE_REG of MSRs
+ * docs/spec.md §3 and §6: host-initiated KVM_GET_ONE_REG/KVM_SET_ONE_REG of MSRs
  * are not filtered and never exit, whatever the mask. A default-deny filter
  * and every reason on: the host reads EFER and writes STAR, the guest's own
  * reads of both exit FILTER, and KVM_GET_MSRS sees the value ONE_REG wrote.

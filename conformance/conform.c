@@ -21,9 +21,9 @@
 static const char conform_usage[] =
     "usage: msrexit conform [--list] [-t GLOB]... [--junit FILE]\n\n"
     "Runs the named conformance cases against this machine's /dev/kvm and prints\n"
-    "KTAP version 1. Each case checks one rule of SPEC.md; a case that cannot run\n"
+    "KTAP version 1. Each case checks one rule of docs/spec.md; a case that cannot run\n"
     "here is a SKIP that says why.\n\n"
-    "  --list        print each case with its SPEC.md section and description\n"
+    "  --list        print each case with its docs/spec.md section and description\n"
     "  -t GLOB       run only cases whose name matches GLOB (repeatable)\n"
     "  --junit FILE  also write JUnit XML to FILE\n\n"
     "exit status: 0 nothing failed (skips allowed), 1 a case failed, 2 usage or\n"

@@ -28,7 +28,7 @@ struct case_ctx {
 
 struct conform_case {
 	const char *name; /* topic.name */
-	const char *spec; /* SPEC.md section(s), e.g. "3" */
+	const char *spec; /* docs/spec.md section(s), e.g. "3" */
 	const char *desc; /* one line */
 	int (*fn)(struct case_ctx *c);
 	const void *arg; /* for one function serving several cases (programs: their metadata) */

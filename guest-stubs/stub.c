@@ -58,7 +58,7 @@ asm(".text\n"
  * one-byte opcode that is #UD in 64-bit mode, so execution that continues
  * anywhere but exactly past the instruction raises #UD where it landed: the
  * RIP is exact even if a kernel skipped a wrong number of bytes, odd or even.
- * (INT3 would do, but some backends cannot run INT n: SPEC.md section 9.)
+ * (INT3 would do, but some backends cannot run INT n: docs/spec.md §9.)
  *
  * At CPL0, exactly past the instruction sits "eb d6": a jump back 42 bytes to
  * a recorder that names the landing address and goes to stub_landed, with no

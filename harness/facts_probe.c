@@ -191,9 +191,9 @@ static const char *guest_read_name(const struct msr_info *m, uint8_t a)
 	static const char *names[] = { "ok", "UNKNOWN", "INVAL", "UNKNOWN-or-INVAL" };
 
 	if (m->support == SUPPORT_ALWAYS)
-		return "ok (by SPEC)";
+		return "ok (by spec)";
 	if (m->support == SUPPORT_NEVER)
-		return "UNKNOWN (by SPEC)";
+		return "UNKNOWN (by spec)";
 	return a < 4 ? names[a] : "?";
 }
 

@@ -1,4 +1,4 @@
-/* msr_table.c - the MSRs the suite knows by name, with the values SPEC.md says are valid or not. */
+/* msr_table.c - the MSRs the suite knows by name, with values docs/spec.md calls valid or not. */
 #include <string.h>
 #include <strings.h>
 

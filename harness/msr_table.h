@@ -1,4 +1,4 @@
-/* msr_table.h - the MSRs the suite knows by name, with the values SPEC.md says are valid or not. */
+/* msr_table.h - the MSRs the suite knows by name, with values docs/spec.md calls valid or not. */
 #ifndef MSREXIT_MSR_TABLE_H
 #define MSREXIT_MSR_TABLE_H
 
@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 enum msr_support {
-	SUPPORT_ALWAYS, /* KVM handles it for every long-mode guest (SPEC.md) */
+	SUPPORT_ALWAYS, /* KVM handles it for every long-mode guest (docs/spec.md §4) */
 	SUPPORT_PROBED, /* depends on CPUID/kernel: facts say */
 	SUPPORT_NEVER, /* an index KVM has never known: always UNKNOWN */
 };
@@ -34,7 +34,7 @@ struct msr_info {
 	uint8_t canon; /* enum canon_need */
 	uint8_t nvalid, ninvalid;
 	uint64_t valid[MSR_MAX_VALUES]; /* writes that succeed */
-	uint64_t invalid[MSR_MAX_VALUES]; /* writes that fail with INVAL (SPEC.md section 4) */
+	uint64_t invalid[MSR_MAX_VALUES]; /* writes that fail with INVAL (docs/spec.md §4) */
 };
 
 extern const struct msr_info msr_table[];

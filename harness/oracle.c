@@ -6,7 +6,7 @@
 #include "oracle_int.h"
 
 /*
- * Decisions where SPEC.md is silent (the executor must agree):
+ * Decisions where docs/spec.md is silent (the executor must agree):
  * - The setup mask is used only if valid (no bits outside 0x7); otherwise the
  *   setup KVM_ENABLE_CAP fails and the mask stays 0, KVM's default.
  * - setup_filter is installed only if it names a filter and that filter passes
@@ -16,7 +16,7 @@
  *   or may not change the MSR: the model forgets its value.
  * - REPLY_UNTOUCHED wins over reply_error/reply_data: user space writes
  *   nothing, so KVM sees the error and data it zeroed at exit (success, 0).
- * - A CPL other than 0 behaves as CPL3 (#GP, SPEC.md section 4: "CPL > 0").
+ * - A CPL other than 0 behaves as CPL3 (#GP, docs/spec.md §4: "CPL 1, 2 or 3").
  * - Guest operation numbers other than RDMSR/WRMSR get no alternatives (nalt
  *   0): compare() treats that as "unconstrained".
  */
@@ -55,7 +55,7 @@ int oracle_filter_check(const struct prog_filter *flt)
 	return 0;
 }
 
-/* SPEC.md section 3, "Matching a guest access". type is RANGE_READ or RANGE_WRITE. */
+/* docs/spec.md §3, "Matching an access". type is RANGE_READ or RANGE_WRITE. */
 static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_t type)
 {
 	unsigned n = filter_nranges(flt);
@@ -75,7 +75,7 @@ static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_
 }
 
 /*
- * SPEC.md section 7: WRMSRNS needs CPUID.(7,1):EAX[19]; the forced-emulation
+ * docs/spec.md §7: WRMSRNS needs CPUID.(7,1):EAX[19]; the forced-emulation
  * prefix is a plain UD2 unless kvm.force_emulation_prefix is set. Both are
  * #UD at the instruction, before the privilege check.
  */
@@ -218,7 +218,7 @@ static void kvm_access(struct oracle_state *st, const struct access *a, struct k
 	} else if (msr_table[a->pos].support == SUPPORT_NEVER) {
 		out->unknown = true;
 	} else if (oracle_probed_unsupported(st->f, a->pos)) {
-		out->unknown = out->inval = true; /* SPEC.md section 4: accept either */
+		out->unknown = out->inval = true; /* docs/spec.md §4: accept either */
 	} else if (a->write) {
 		kvm_write(st, a, out);
 	} else {
@@ -275,7 +275,7 @@ static void alt_ud(struct guest_alt *alt, const struct access *a)
 	alt->ud = true;
 }
 
-/* What the next KVM_RUN makes of user space's answer (SPEC.md section 5). */
+/* What the next KVM_RUN makes of user space's answer (docs/spec.md §5). */
 static void exit_completion(struct guest_alt *alt, const struct access *a)
 {
 	const struct guest_step *g = a->g;

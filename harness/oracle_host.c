@@ -5,7 +5,7 @@
 #include "oracle_int.h"
 
 /*
- * Decisions where SPEC.md is silent (the executor must agree):
+ * Decisions where docs/spec.md is silent (the executor must agree):
  * - A filter number that names no filter (>= nfilters, not HOST_FILTER_NONE)
  *   is the empty filter, like HOST_FILTER_NONE: it clears the filter.
  * - KVM_GET_MSRS on /dev/kvm reads feature MSRs: ret and values are any.

@@ -50,10 +50,10 @@ struct oracle_state {
 	uint32_t notes; /* NOTE_*: version- or parameter-dependent choices made */
 };
 
-/* 0, or the errno KVM_X86_SET_MSR_FILTER gives for this filter (SPEC.md section 3). */
+/* 0, or the errno KVM_X86_SET_MSR_FILTER gives for this filter (docs/spec.md §3). */
 int oracle_filter_check(const struct prog_filter *flt);
 
-/* How KVM takes a write of a value to a table MSR it supports (SPEC.md section 4). */
+/* How KVM takes a write of a value to a table MSR it supports (docs/spec.md §4). */
 enum write_class {
 	WRITE_OK,
 	WRITE_INVAL,

@@ -133,8 +133,9 @@ out:
 
 /*
  * The first filter a VM gets, and a later replacement (after the VM ran).
- * SPEC.md section 3 measured "replacing on a VM that has run: 8 ms, on a
- * fresh VM: 0.35 ms"; print both, whichever way this kernel goes.
+ * An early note had replacing on a VM that has run cost 8 ms and a fresh
+ * VM's filter 0.35 ms; kvm_pvm measured the reverse (docs/spec.md §9).
+ * Print both, whichever way this kernel goes.
  */
 static void time_filters(struct kvm_sys *sys, int rounds, double *fresh, double *live)
 {

@@ -140,7 +140,7 @@ static void test_decode_examples(void)
 	CHECK_EQ(p.steps[0].g.rax, PROG_RDMSR_RAX_DEFAULT);
 	check_decoded(reserved, sizeof(reserved), &p);
 	CHECK_EQ(p.nsteps, 0);
-	check_decoded(forms, sizeof(forms), &p); /* the instruction forms of SPEC.md section 7 */
+	check_decoded(forms, sizeof(forms), &p); /* the instruction forms of docs/spec.md §7 */
 	CHECK_EQ(p.nsteps, 5);
 	CHECK(p.steps[0].kind == STEP_WRMSRNS && !p.steps[0].g.fep, "wrmsrns");
 	CHECK(p.steps[1].kind == STEP_RDMSR && p.steps[1].g.fep, "fep rdmsr");

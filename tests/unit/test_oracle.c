@@ -4,7 +4,7 @@
 #define UNK 0x12345678u
 #define ALL REASON_VALID_MASK
 
-/* SPEC 2: bad flags or mask bits are EINVAL and keep the old mask; vCPU and /dev/kvm refuse. */
+/* spec §2: bad flags or mask bits are EINVAL and keep the old mask; vCPU and /dev/kvm refuse. */
 static void test_mask(void)
 {
 	int bad_bits, bad_flags, on_vcpu, on_sys, ok, r1, off, r2;
@@ -61,7 +61,7 @@ static int set_filter(int fnum)
 	return fx_host(STEP_HOST_FILTER, (uint64_t)fnum);
 }
 
-/* SPEC 3, validation, each rule in its order. */
+/* spec §3, validation, each rule in its order. */
 static void test_filter_validation(void)
 {
 	int f[10], s[10];
@@ -125,7 +125,8 @@ static void test_filter_validation(void)
 	CHECK_HOST(s[6], "ret 0");
 }
 
-/* SPEC 3.4: a failed update leaves the old filter; 3.5 allow-without-ranges = none; NONE clears. */
+/* spec §3, installing (rules 4, 5): a failed update keeps the old filter; allow without
+ * ranges = none; NONE clears. */
 static void test_filter_replace(void)
 {
 	uint32_t efer = fx_idx("EFER");
@@ -163,7 +164,7 @@ static void test_filter_replace(void)
 	CHECK_ALTS(r[0], "ok d01:0");
 }
 
-/* SPEC 3, matching: x2APIC exempt, first match wins, type, wrap, bit order, default. */
+/* spec §3, matching: x2APIC exempt, first match wins, type, wrap, bit order, default. */
 static void test_filter_match(void)
 {
 	uint32_t efer = fx_idx("EFER"), star = fx_idx("STAR");
@@ -216,7 +217,7 @@ static void test_filter_match(void)
 	CHECK(strstr(fx_alts(r[3]), "FILTER") == NULL, "%s", fx_alts(r[3]));
 }
 
-/* SPEC 4: CPL3 faults before the filter and KVM; never an exit. */
+/* spec §4: CPL3 faults before the filter and KVM; never an exit. */
 static void test_cpl3(void)
 {
 	int f, r, w, u;
@@ -238,7 +239,7 @@ static void test_cpl3(void)
 	CHECK_HOST(u, "ret 0 * * *");
 }
 
-/* SPEC 4: upper halves of RCX, RAX, RDX are ignored; the exit carries EDX:EAX. */
+/* spec §4: upper halves of RCX, RAX, RDX are ignored; the exit carries EDX:EAX. */
 static void test_upper_halves(void)
 {
 	int r, w;
@@ -254,7 +255,7 @@ static void test_upper_halves(void)
 	CHECK_ALTS(w, "exit UNKNOWN 1122334455667788 -> ok");
 }
 
-/* SPEC 4: each reason exits only with its bit in the mask; otherwise #GP. */
+/* spec §4: each reason exits only with its bit in the mask; otherwise #GP. */
 static void test_reasons(void)
 {
 	uint32_t efer = fx_idx("EFER");
@@ -279,7 +280,7 @@ static void test_reasons(void)
 	}
 }
 
-/* SPEC 4: UNKNOWN-or-INVAL for probed-unsupported MSRs; anything for indices outside the table. */
+/* spec §4: UNKNOWN-or-INVAL for probed-unsupported MSRs; anything for indices outside the table. */
 static void test_unsupported(void)
 {
 	uint32_t aux = fx_idx("TSC_AUX");
@@ -300,7 +301,7 @@ static void test_unsupported(void)
 	CHECK_ALTS(r[3], "exit UNKNOWN 0 -> ok 0:0 | gp | ok *");
 }
 
-/* SPEC 4: ignore_msrs turns UNKNOWN into silent success (reads 0); FILTER and INVAL stay. */
+/* spec §4: ignore_msrs turns UNKNOWN into silent success (reads 0); FILTER and INVAL stay. */
 static void test_ignore_msrs(void)
 {
 	uint32_t aux = fx_idx("TSC_AUX");
@@ -326,7 +327,7 @@ static void test_ignore_msrs(void)
 	CHECK_ALTS(r[4], "exit INVAL 0 -> ok 0:0 | ok 0:0");
 }
 
-/* SPEC 4: values written are read back; uncertain writes make reads "any"; per vCPU. */
+/* spec §4: values written are read back; uncertain writes make reads "any"; per vCPU. */
 static void test_model(void)
 {
 	uint32_t star = fx_idx("STAR"), lstar = fx_idx("LSTAR"), apic = fx_idx("APIC_BASE");
@@ -382,7 +383,7 @@ static void test_model(void)
 	CHECK_ALTS(r[2], "ok *");
 }
 
-/* SPEC 4-5: a write user space handled does not change the MSR. */
+/* spec §4-5: a write user space handled does not change the MSR. */
 static void test_exit_write_no_model(void)
 {
 	uint32_t star = fx_idx("STAR");
@@ -400,7 +401,7 @@ static void test_exit_write_no_model(void)
 	CHECK_ALTS(r, "ok 0:130008");
 }
 
-/* SPEC 5: error 1..255 gives #GP; error 0 loads data; untouched means success with 0. */
+/* spec §5: error 1..255 gives #GP; error 0 loads data; untouched means success with 0. */
 static void test_completion(void)
 {
 	static const uint8_t errors[] = { 1, 2, 0x80, 255 };
@@ -433,7 +434,7 @@ static void test_completion(void)
 	CHECK_ALTS(r[7], "exit UNKNOWN 77 -> gp");
 }
 
-/* SPEC 7: WRMSRNS needs its CPUID bit; the forced-emulation prefix needs the parameter. */
+/* spec §7: WRMSRNS needs its CPUID bit; the forced-emulation prefix needs the parameter. */
 static void test_instruction_forms(void)
 {
 	uint32_t unk = 0x12345678;

@@ -5,7 +5,7 @@
 #define ALL REASON_VALID_MASK
 #define REGS0 "aaaaaaaa11111111 bbbbbbbb22222222"
 
-/* SPEC 6: entries processed in order, stop at the first failure; the list repeats. */
+/* spec §6: entries processed in order, stop at the first failure; the list repeats. */
 static void test_get_msrs(void)
 {
 	uint32_t efer = fx_idx("EFER"), star = fx_idx("STAR"), tsc = fx_idx("TSC");
@@ -52,7 +52,7 @@ static void test_get_msrs(void)
 	CHECK_HOST(s[1], "ret 3 d01 0 13000800000000");
 }
 
-/* SPEC 6: E2BIG before anything else on vCPU and /dev/kvm; ENOTTY on the VM fd. */
+/* spec §6: E2BIG before anything else on vCPU and /dev/kvm; ENOTTY on the VM fd. */
 static void test_msrs_errors(void)
 {
 	uint32_t l1[] = { fx_idx("EFER") };
@@ -87,7 +87,7 @@ static void test_msrs_errors(void)
 	CHECK_HOST(s[8], "ret 1 d01");
 }
 
-/* SPEC 6: SET stops at the first failure; what it wrote is what later reads see. */
+/* spec §6: SET stops at the first failure; what it wrote is what later reads see. */
 static void test_set_msrs(void)
 {
 	uint32_t efer = fx_idx("EFER"), star = fx_idx("STAR"), lstar = fx_idx("LSTAR");
@@ -135,7 +135,7 @@ static void test_set_msrs(void)
 	CHECK_HOST(s[0], "ret *");
 }
 
-/* SPEC 6: host accesses are never filtered and never exit. */
+/* spec §6: host accesses are never filtered and never exit. */
 static void test_host_unfiltered(void)
 {
 	uint32_t l1[] = { fx_idx("EFER") };
@@ -166,7 +166,7 @@ static int held_rd(uint32_t index, uint8_t error, uint64_t data, uint8_t flags)
 	return i;
 }
 
-/* SPEC 5: a held exit stays pending; immediate exit completes it once; regs and events show it. */
+/* spec §5: a held exit stays pending; immediate exit completes it once; regs and events show it. */
 static void test_hold(void)
 {
 	int s[12], n = 0;
