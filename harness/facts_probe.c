@@ -148,6 +148,7 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 	struct vm vm;
 	int r;
 
+	kvm_clear_error();
 	memset(f, 0, sizeof(*f));
 	if (msr_table_len > sizeof(f->msr) / sizeof(f->msr[0])) {
 		kvm_set_error("msr_table has %u entries, facts hold %zu", msr_table_len,
@@ -173,14 +174,18 @@ const struct kernel_facts *facts_get(int *status)
 {
 	static struct kernel_facts facts;
 	static int done, st;
+	static char why[512];
 	struct kvm_sys *sys;
 
 	if (!done) {
 		sys = kvm_sys_get(&st);
 		if (sys)
 			st = facts_probe(sys, &facts);
+		snprintf(why, sizeof(why), "%s", kvm_last_error());
 		done = 1;
 	}
+	/* each call says why the probe failed, not whatever failed since */
+	kvm_set_error("%s", why);
 	if (status)
 		*status = st;
 	return st ? NULL : &facts;

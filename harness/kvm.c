@@ -30,6 +30,11 @@ void kvm_set_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void kvm_clear_error(void)
+{
+	last_error[0] = 0;
+}
+
 long kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args)
 {
 	long r = ioctl(fd, req, arg);
@@ -148,6 +153,7 @@ int kvm_sys_open(struct kvm_sys *sys)
 {
 	int r;
 
+	kvm_clear_error();
 	memset(sys, 0, sizeof(*sys));
 	r = open_dev_kvm(sys);
 	if (r)
@@ -182,11 +188,15 @@ struct kvm_sys *kvm_sys_get(int *status)
 {
 	static struct kvm_sys sys = { .fd = -1 };
 	static int opened, open_status;
+	static char open_error[sizeof(last_error)];
 
 	if (!opened) {
 		open_status = kvm_sys_open(&sys);
+		snprintf(open_error, sizeof(open_error), "%s", last_error);
 		opened = 1;
 	}
+	/* each call says why the open failed, not whatever failed since */
+	kvm_set_error("%s", open_error);
 	if (status)
 		*status = open_status;
 	return open_status ? NULL : &sys;

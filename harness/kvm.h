@@ -11,13 +11,20 @@
 #define EXIT_BAD_INPUT 2
 #define EXIT_NO_KVM 4
 
-/* The last error of this thread, in words: which ioctl, its arguments, errno. */
+/*
+ * The last error of this thread, in words: which ioctl, its arguments, errno.
+ * Every public harness call that can set it clears it first, so it only ever
+ * says why the latest such call failed; after one that succeeded it is "".
+ */
 const char *kvm_last_error(void);
 void kvm_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvm_clear_error(void);
 
 /*
  * ioctl that records "NAME(args): strerror" as the last error on failure.
  * Use for set-up; a host step whose errno is the observation calls ioctl().
+ * A building block: it does not clear the error (the call using it did), and
+ * a failure the caller goes on from must use ioctl() instead.
  */
 long kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args);
 #define KVM_IOCTL(fd, req, arg, args) kvm_ioctl_named(fd, req, arg, #req, args)

@@ -34,6 +34,7 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 	int st;
 
 	memset(r, 0, sizeof(*r));
+	kvm_clear_error();
 	sys = kvm_sys_get(&st);
 	if (!sys)
 		return st;
@@ -86,6 +87,7 @@ int run_program_reused(struct vm_pool *pool, const struct program *p, const stru
 	int st;
 
 	memset(r, 0, sizeof(*r));
+	kvm_clear_error();
 	st = pool_prepare(pool, r->reset_note, sizeof(r->reset_note));
 	if (st)
 		return st;

@@ -137,6 +137,7 @@ static int load_stub(struct vm *vm)
 
 int vm_write_memory(struct vm *vm)
 {
+	kvm_clear_error();
 	if (load_stub(vm))
 		return -1;
 	write_gdt(vm);
@@ -284,6 +285,7 @@ static int vm_memory(struct vm *vm)
 
 int vm_create_bare(struct vm *vm, struct kvm_sys *sys)
 {
+	kvm_clear_error();
 	memset(vm, 0, sizeof(*vm));
 	vm->sys = sys;
 	vm->fd = -1;
@@ -304,6 +306,7 @@ fail:
 
 int vm_add_vcpus(struct vm *vm, int nvcpus)
 {
+	kvm_clear_error();
 	if (nvcpus < 1 || vm->nvcpus + nvcpus > PROG_MAX_VCPUS) {
 		kvm_set_error("vm_add_vcpus: %d more vCPUs (at most %d in all)", nvcpus,
 			      PROG_MAX_VCPUS);
@@ -317,6 +320,7 @@ int vm_add_vcpus(struct vm *vm, int nvcpus)
 
 int vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus)
 {
+	kvm_clear_error();
 	if (vm_create_bare(vm, sys))
 		return -1;
 	if (vm_add_vcpus(vm, nvcpus)) {

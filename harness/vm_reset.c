@@ -77,7 +77,8 @@ static int snapshot_msrs(struct kvm_sys *sys, int fd, struct msr_set *s)
 	}
 	s->n = 0;
 	list->nmsrs = SNAP_MAX_MSRS;
-	if (KVM_IOCTL(sys->fd, KVM_GET_MSR_INDEX_LIST, list, "snapshot") == 0)
+	/* without the list, the other sources below still cover the guest's MSRs */
+	if (ioctl(sys->fd, KVM_GET_MSR_INDEX_LIST, list) == 0)
 		for (unsigned i = 0; i < list->nmsrs; i++)
 			add_if_readable(fd, s, list->indices[i]);
 	free(list);
@@ -140,6 +141,7 @@ static int save_vcpu(struct vm *vm, struct vcpu *vc, struct vcpu_state *st)
 
 int vm_snapshot_take(struct vm *vm)
 {
+	kvm_clear_error();
 	vm_snapshot_free(vm);
 	vm->snap = calloc(1, sizeof(*vm->snap));
 	if (!vm->snap) {
@@ -233,6 +235,7 @@ static int restore_memory(struct vm *vm)
 
 int vm_reset(struct vm *vm)
 {
+	kvm_clear_error();
 	if (!vm->snap) {
 		kvm_set_error("vm_reset: no snapshot (vm_snapshot_take first)");
 		return -1;
@@ -313,6 +316,7 @@ static int check_vcpu(struct vm *vm, int v)
 
 int vm_check_clean(struct vm *vm)
 {
+	kvm_clear_error();
 	if (!vm->snap) {
 		kvm_set_error("vm_check_clean: no snapshot");
 		return -1;
