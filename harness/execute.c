@@ -20,7 +20,12 @@
 static __thread struct kvm_run *watched_run;
 static __thread volatile sig_atomic_t watchdog_fired;
 static __thread timer_t watchdog_timer;
-static __thread int watchdog_ready;
+/*
+ * The process that created this thread's timer. A forked child inherits the
+ * variable but not the timer (timers are not inherited across fork): it must
+ * make its own, not arm an ID that names nothing in it.
+ */
+static __thread pid_t watchdog_owner;
 
 static void watchdog_handler(int sig)
 {
@@ -32,56 +37,74 @@ static void watchdog_handler(int sig)
 
 static pthread_key_t watchdog_key;
 static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
+static int watchdog_key_err;
 
 /* A thread's timer dies with the thread (threaded cases and fuzzers would run out of them). */
 static void watchdog_thread_exit(void *timer)
 {
 	(void)timer;
-	if (watchdog_ready)
-		timer_delete(watchdog_timer);
-	watchdog_ready = 0;
+	if (watchdog_owner == getpid() && timer_delete(watchdog_timer))
+		fprintf(stderr, "msrexit: watchdog: timer_delete at thread exit: %s\n",
+			strerror(errno));
+	watchdog_owner = 0;
 }
 
 static void watchdog_key_init(void)
 {
-	pthread_key_create(&watchdog_key, watchdog_thread_exit);
+	watchdog_key_err = pthread_key_create(&watchdog_key, watchdog_thread_exit);
 }
 
 /* A per-thread timer whose signal kicks this thread's vCPU out of KVM_RUN. */
-static int watchdog_init(void)
+int exec_watchdog_init(char *msg, size_t size)
 {
 	struct sigaction sa = { .sa_handler = watchdog_handler };
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN };
+	int e;
 
-	if (watchdog_ready)
+	if (watchdog_owner == getpid())
 		return 0;
 	pthread_once(&watchdog_once, watchdog_key_init);
+	if (watchdog_key_err) {
+		snprintf(msg, size, "pthread_key_create: %s", strerror(watchdog_key_err));
+		return -1;
+	}
+	/* non-NULL: the destructor runs at thread exit, and deletes the timer if it was made */
+	e = pthread_setspecific(watchdog_key, &watchdog_timer);
+	if (e) {
+		snprintf(msg, size, "pthread_setspecific: %s", strerror(e));
+		return -1;
+	}
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGRTMIN, &sa, NULL))
+	if (sigaction(SIGRTMIN, &sa, NULL)) {
+		snprintf(msg, size, "sigaction(SIGRTMIN): %s", strerror(errno));
 		return -1;
+	}
 	sev._sigev_un._tid = gettid();
-	if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer))
+	if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer)) {
+		snprintf(msg, size, "timer_create: %s", strerror(errno));
 		return -1;
-	watchdog_ready = 1;
-	pthread_setspecific(watchdog_key, &watchdog_timer); /* non-NULL: the destructor runs */
+	}
+	watchdog_owner = getpid();
 	return 0;
 }
 
-static void watchdog_arm(struct kvm_run *run, unsigned ms)
+/* Returns 0, or -1 with errno from timer_settime. */
+static int watchdog_arm(struct kvm_run *run, unsigned ms)
 {
 	struct itimerspec its = { .it_value = { ms / 1000, (long)(ms % 1000) * 1000000 } };
 
 	watched_run = run;
 	watchdog_fired = 0;
-	timer_settime(watchdog_timer, 0, &its, NULL);
+	return timer_settime(watchdog_timer, 0, &its, NULL);
 }
 
-static void watchdog_disarm(void)
+static int watchdog_disarm(void)
 {
 	struct itimerspec its = { 0 };
+	int r = timer_settime(watchdog_timer, 0, &its, NULL);
 
-	timer_settime(watchdog_timer, 0, &its, NULL);
 	watched_run = NULL;
+	return r;
 }
 
 void exec_abort(struct trace *t, int step, const char *fmt, ...)
@@ -245,7 +268,13 @@ static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct pro
 {
 	enum run_result res = RUN_ABORT;
 
-	watchdog_arm(vc->run, o->timeout_ms);
+	if (watchdog_arm(vc->run, o->timeout_ms)) {
+		/* with no watchdog a looping guest would never return: do not start it */
+		exec_abort(t, current_step(vc), "watchdog: timer_settime (arm): %s",
+			   strerror(errno));
+		watched_run = NULL;
+		return RUN_ABORT;
+	}
 	for (;;) {
 		if (++t->nexits > o->max_exits) {
 			exec_abort(t, current_step(vc), "more than %u exits: the guest loops",
@@ -272,7 +301,11 @@ static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct pro
 		if (res != RUN_DONE || vc->run->exit_reason == KVM_EXIT_IO)
 			break;
 	}
-	watchdog_disarm();
+	if (watchdog_disarm()) {
+		exec_abort(t, current_step(vc), "watchdog: timer_settime (disarm): %s",
+			   strerror(errno));
+		res = RUN_ABORT;
+	}
 	vc->run->immediate_exit = 0;
 	return res;
 }
@@ -455,6 +488,7 @@ static void inject_kmsg(void)
 int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts, struct trace *t)
 {
 	struct exec_opts o = *opts;
+	char why[128];
 	int n = 0;
 
 	trace_init(t);
@@ -464,8 +498,8 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 		o.inject = exec_inject_from_env(); /* every path, C cases included */
 	if (!o.timeout_ms)
 		o.timeout_ms = 2000;
-	if (watchdog_init()) {
-		exec_abort(t, 0, "watchdog timer: %s", strerror(errno));
+	if (exec_watchdog_init(why, sizeof(why))) {
+		exec_abort(t, 0, "watchdog: %s", why);
 		return -1;
 	}
 	if (p->nvcpus > vm->nvcpus) {

@@ -33,6 +33,13 @@ enum exec_inject exec_inject_from_env(void);
 bool exec_inject_env_valid(void);
 
 /*
+ * This thread's watchdog timer, made in this process (execute() makes it
+ * too; this lets a caller tell a harness failure from a kernel's). Returns
+ * 0, or -1 with msg naming the call that failed.
+ */
+int exec_watchdog_init(char *msg, size_t size);
+
+/*
  * Runs p on vm (fresh from vm_create with p->nvcpus vCPUs): set-up, guest
  * batches, host steps, replies. Nothing here consults the oracle. Returns 0,
  * or -1 if the run stopped early (t->abort_step/abort_msg say why).

@@ -113,6 +113,7 @@ static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 	static struct trace t;
 	struct exec_opts o = { .no_inject = true };
 	int pos[64], n = 0, r;
+	char why[128];
 	struct vm vm;
 
 	memset(&p, 0, sizeof(p));
@@ -125,6 +126,10 @@ static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 			continue;
 		pos[n++] = (int)i;
 		add_probe_read(&p, msr_table[i].index);
+	}
+	if (exec_watchdog_init(why, sizeof(why))) {
+		kvm_set_error("the watchdog cannot be set up: %s", why);
+		return EXIT_BAD_INPUT; /* this process's limits, not the kernel's behaviour */
 	}
 	if (vm_create(&vm, sys, 1))
 		return EXIT_BAD_INPUT;
