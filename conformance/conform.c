@@ -1,4 +1,5 @@
 /* conform.c - `msrexit conform`: selects cases, runs each in its own process, prints KTAP and JUnit. */
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "case_process.h"
 #include "conform.h"
 #include "facts_probe.h"
 #include "health.h"
@@ -27,7 +29,8 @@ static const char conform_usage[] =
     "  -t GLOB       run only cases whose name matches GLOB (repeatable)\n"
     "  --junit FILE  also write JUnit XML to FILE\n\n"
     "exit status: 0 nothing failed (skips allowed), 1 a case failed, 2 usage or\n"
-    "environment error, 4 /dev/kvm or the capability is absent\n";
+    "environment error, 4 /dev/kvm or the capability is absent, 130 (143)\n"
+    "interrupted by SIGINT (SIGTERM): what ran is reported, the rest as not run\n";
 
 struct opts {
 	bool list;
@@ -201,7 +204,7 @@ static void run_case(const struct conform_case *cc, const struct kernel_facts *f
 	memset(oc, 0, sizeof(*oc));
 	oc->result = CASE_FAIL;
 	fflush(stdout);
-	if (pipe(pfd) || (pid = fork()) < 0) {
+	if (pipe(pfd) || (pid = case_process_fork()) < 0) {
 		oc->diag = strdup("# cannot start the case: pipe/fork failed\n");
 		return;
 	}
@@ -213,10 +216,14 @@ static void run_case(const struct conform_case *cc, const struct kernel_facts *f
 	close(pfd[1]);
 	buf = read_all(pfd[0]);
 	close(pfd[0]);
-	waitpid(pid, &status, 0);
+	case_process_wait(pid, &status);
 	oc->secs = now() - t0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf && *buf) {
 		parse_child(buf, oc);
+	} else if (case_stop_signal()) {
+		oc->result = CASE_SKIP;
+		snprintf(oc->skip, sizeof(oc->skip), "interrupted by %s while it ran",
+			 case_stop_name(case_stop_signal()));
 	} else {
 		char msg[160];
 
@@ -306,11 +313,24 @@ static void print_result(int num, const struct conform_case *cc, const struct ca
 	fflush(stdout);
 }
 
-/* Runs the selected cases, printing KTAP as it goes; the kernel is checked after each one. */
-static void run_selected(const struct conform_case *cases, const int *sel, int nsel,
-			 const struct kernel_facts *f, struct case_outcome *outcomes, int counts[3])
+/* A case the run stopped before: a skip that says so, in KTAP and JUnit alike. */
+static void not_run(struct case_outcome *oc)
+{
+	memset(oc, 0, sizeof(*oc));
+	oc->result = CASE_SKIP;
+	snprintf(oc->skip, sizeof(oc->skip), "not run: the run was interrupted by %s",
+		 case_stop_name(case_stop_signal()));
+}
+
+/*
+ * Runs the selected cases, printing KTAP as it goes; the kernel is checked
+ * after each one. SIGINT/SIGTERM end it early; returns how many did not run.
+ */
+static int run_selected(const struct conform_case *cases, const int *sel, int nsel,
+			const struct kernel_facts *f, struct case_outcome *outcomes, int counts[3])
 {
 	struct health h;
+	int skipped = 0;
 
 	health_begin(&h);
 	if (h.kmsg_fd < 0)
@@ -320,16 +340,23 @@ static void run_selected(const struct conform_case *cases, const int *sel, int n
 		char report[512];
 		bool bad;
 
-		run_case(&cases[sel[k]], f, oc);
-		/* the last case also answers for a WARN from teardown after it */
-		bad = k == nsel - 1 ? health_final_check(&h, report, sizeof(report)) :
-				      health_check(&h, report, sizeof(report));
-		if (bad)
-			add_health_finding(oc, report);
+		if (case_stop_signal()) {
+			not_run(oc);
+			skipped++;
+		} else {
+			run_case(&cases[sel[k]], f, oc);
+			/* the last case run also answers for a WARN from teardown after it */
+			bad = k == nsel - 1 || case_stop_signal() ?
+				  health_final_check(&h, report, sizeof(report)) :
+				  health_check(&h, report, sizeof(report));
+			if (bad)
+				add_health_finding(oc, report);
+		}
 		counts[oc->result]++;
 		print_result(k + 1, &cases[sel[k]], oc);
 	}
 	health_end(&h);
+	return skipped;
 }
 
 /* No KVM: the plan is empty, and the JUnit file says every case was skipped, and why. */
@@ -350,7 +377,7 @@ int conform_main(int argc, char **argv)
 {
 	static struct conform_case cases[MAX_CASES];
 	static struct case_outcome outcomes[MAX_CASES];
-	int sel[MAX_CASES], n, nsel = 0, counts[3] = { 0 }, st;
+	int sel[MAX_CASES], n, nsel = 0, counts[3] = { 0 }, st, skipped;
 	const struct kernel_facts *f;
 	struct opts o = { 0 };
 	FILE *junit = NULL;
@@ -373,6 +400,11 @@ int conform_main(int argc, char **argv)
 	}
 	if (o.junit && !(junit = junit_open(o.junit)))
 		return EXIT_BAD_INPUT; /* before running anything: a bad path is found at once */
+	if (case_stop_install()) {
+		fprintf(stderr, "msrexit conform: sigaction(SIGINT, SIGTERM): %s\n",
+			strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
 	f = facts_get(&st);
 	if (!f)
 		return skip_all(junit, cases, sel, nsel, outcomes, st);
@@ -380,12 +412,17 @@ int conform_main(int argc, char **argv)
 	       "force_emulation_prefix=%d, %u-bit canonical addresses\n1..%d\n",
 	       f->kver_major, f->kver_minor, facts_ignore_msrs_text(f), f->force_emulation_prefix,
 	       f->va_bits, nsel);
-	run_selected(cases, sel, nsel, f, outcomes, counts);
+	skipped = run_selected(cases, sel, nsel, f, outcomes, counts);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n", counts[CASE_PASS],
 	       counts[CASE_FAIL], counts[CASE_SKIP]);
 	printf("# %d passed, %d failed, %d skipped in %.2f s\n", counts[CASE_PASS],
 	       counts[CASE_FAIL], counts[CASE_SKIP], now() - t0);
+	if (case_stop_signal())
+		printf("# interrupted by %s: %d of %d cases not run\n",
+		       case_stop_name(case_stop_signal()), skipped, nsel);
 	if (junit && junit_write(junit, cases, sel, nsel, outcomes, now() - t0))
 		return EXIT_BAD_INPUT;
+	if (case_stop_signal())
+		return 128 + case_stop_signal(); /* as a shell reports a process the signal ended */
 	return counts[CASE_FAIL] ? EXIT_MISMATCH : EXIT_OK;
 }
