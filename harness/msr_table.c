@@ -11,8 +11,10 @@
  * The initial EFER the harness sets is SCE|LME|LMA|NXE (0xd01); only LME may
  * not change while paging is on, and bits 1-7 and 63 are reserved. Writes
  * that clear NXE are left out: they are valid, but seen to disturb the
- * completion of a pending exit on this backend (see corpus/regressions).
- * APIC_BASE bit 0 is reserved.
+ * completion of a pending exit on this backend (see corpus/findings).
+ * APIC_BASE bit 0 is reserved. The lists are examples for programs and
+ * fuzzers; where validity depends on the vCPU's state (EFER, APIC_BASE,
+ * MISC_ENABLE, the x2APIC MSRs) the oracle judges by harness/oracle_state.c.
  */
 const struct msr_info msr_table[] = {
 	{ "EFER",

@@ -14,8 +14,8 @@ enum msr_support {
 enum msr_kind {
 	MSR_STORAGE, /* reads return the last value written (or the initial one) */
 	MSR_VOLATILE, /* reads may return anything (TSC, timers) */
-	MSR_KEEP, /* only the initial value may be written back (APIC_BASE) */
-	MSR_READONLY, /* reads return the initial value; the table lists no writes */
+	MSR_KEEP, /* reads return the last value written; writes follow the state (APIC_BASE) */
+	MSR_READONLY, /* reads return the initial value, unless a state rule says otherwise */
 	MSR_NONE, /* no in-kernel behaviour (unknown indices) */
 };
 

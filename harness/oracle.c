@@ -85,11 +85,6 @@ static bool undefined_opcode(const struct kernel_facts *f, const struct step *s)
 	       (s->g.fep && !f->force_emulation_prefix);
 }
 
-static unsigned va_bits(const struct kernel_facts *f)
-{
-	return f->va_bits >= 32 && f->va_bits <= 63 ? f->va_bits : 48;
-}
-
 int oracle_table_pos(uint32_t index)
 {
 	int pos = msr_table_pos(index);
@@ -100,61 +95,6 @@ int oracle_table_pos(uint32_t index)
 bool oracle_probed_unsupported(const struct kernel_facts *f, int pos)
 {
 	return msr_table[pos].support == SUPPORT_PROBED && f->msr[pos].guest_read != ACC_OK;
-}
-
-static bool kind_has_model(uint8_t kind)
-{
-	return kind == MSR_STORAGE || kind == MSR_KEEP || kind == MSR_READONLY;
-}
-
-bool oracle_model_read(struct oracle_state *st, unsigned v, int pos, uint64_t *val)
-{
-	const struct msr_model *m;
-
-	if (pos < 0)
-		return false;
-	m = &st->m[v][pos];
-	*val = m->val;
-	return m->known;
-}
-
-void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t val)
-{
-	if (pos < 0 || msr_table[pos].kind != MSR_STORAGE)
-		return; /* KEEP only accepts its value; VOLATILE stays unknown */
-	st->m[v][pos].known = true;
-	st->m[v][pos].val = val;
-}
-
-void oracle_model_forget(struct oracle_state *st, unsigned v, int pos)
-{
-	if (pos >= 0)
-		st->m[v][pos].known = false;
-}
-
-static bool in_list(const uint64_t *list, unsigned n, uint64_t val)
-{
-	for (unsigned i = 0; i < n && i < MSR_MAX_VALUES; i++)
-		if (list[i] == val)
-			return true;
-	return false;
-}
-
-/* For a table MSR KVM supports (guest or host write alike). */
-enum write_class oracle_write_class(struct oracle_state *st, unsigned v, int pos, uint64_t val)
-{
-	const struct msr_info *info = &msr_table[pos];
-	uint64_t cur;
-
-	if (in_list(info->valid, info->nvalid, val))
-		return WRITE_OK;
-	if (in_list(info->invalid, info->ninvalid, val))
-		return WRITE_INVAL; /* reserved bits: refused whatever the kind */
-	if (info->kind == MSR_KEEP)
-		return oracle_model_read(st, v, pos, &cur) && cur == val ? WRITE_OK : WRITE_MAYBE;
-	if (info->canon == CANON_CHECK)
-		return is_canonical(val, va_bits(st->f)) ? WRITE_OK : WRITE_INVAL;
-	return WRITE_MAYBE;
 }
 
 /* One guest RDMSR/WRMSR, as the oracle sees it. */
@@ -171,18 +111,20 @@ struct access {
 struct kvm_outcome {
 	bool ok, unknown, inval;
 	bool data_any; /* RDMSR success: the data cannot be predicted */
-	uint64_t data;
+	unsigned ndata; /* otherwise it is one of data[0..ndata-1] */
+	uint64_t data[MODEL_MAX_VALS];
 };
 
 static void kvm_read(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
 {
 	out->ok = true;
-	out->data_any = !oracle_model_read(st, a->vcpu, a->pos, &out->data);
+	out->ndata = oracle_model_read(st, a->vcpu, a->pos, out->data);
+	out->data_any = !out->ndata;
 }
 
 static void kvm_write(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
 {
-	switch (oracle_write_class(st, a->vcpu, a->pos, a->value)) {
+	switch (oracle_write_class(st, a->vcpu, a->pos, a->value, false)) {
 	case WRITE_OK:
 		out->ok = true;
 		break;
@@ -201,11 +143,39 @@ static void apply_ignore_msrs(const struct access *a, struct kvm_outcome *out)
 	if (!out->unknown)
 		return;
 	out->unknown = false;
-	if (!a->write && out->ok && !out->data_any && out->data != 0)
-		out->data_any = true;
-	else if (!out->ok)
-		out->data = 0;
+	if (!out->ok) {
+		out->ndata = 1;
+		out->data[0] = 0;
+	} else if (!a->write && !out->data_any) {
+		bool have = false;
+
+		for (unsigned i = 0; i < out->ndata; i++)
+			have |= out->data[i] == 0;
+		if (!have && out->ndata < MODEL_MAX_VALS)
+			out->data[out->ndata++] = 0;
+		else if (!have)
+			out->data_any = true;
+	}
 	out->ok = true;
+}
+
+/*
+ * An x2APIC MSR works only in x2APIC mode (lapic.c kvm_x2apic_msr_read and
+ * kvm_x2apic_msr_write); outside it the access fails like a probed-
+ * unsupported MSR (UNKNOWN or INVAL, by kernel version).
+ */
+static void x2apic_access(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
+{
+	enum x2apic_state mode = oracle_x2apic_mode(st, a->vcpu);
+
+	if (mode != X2APIC_ON)
+		out->unknown = out->inval = true;
+	if (mode == X2APIC_OFF)
+		return;
+	if (a->write)
+		kvm_write(st, a, out);
+	else
+		kvm_read(st, a, out);
 }
 
 static void kvm_access(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
@@ -217,6 +187,8 @@ static void kvm_access(struct oracle_state *st, const struct access *a, struct k
 		out->data_any = true;
 	} else if (msr_table[a->pos].support == SUPPORT_NEVER) {
 		out->unknown = true;
+	} else if (oracle_is_x2apic_msr(a->pos)) {
+		x2apic_access(st, a, out);
 	} else if (oracle_probed_unsupported(st->f, a->pos)) {
 		out->unknown = out->inval = true; /* docs/spec.md §4: accept either */
 	} else if (a->write) {
@@ -308,16 +280,16 @@ static void add_failure(struct oracle_state *st, const struct access *a, uint32_
 	add_alt(x, &alt);
 }
 
-/* A write KVM handled: the model follows what certainly happened. */
+/* A write KVM handled: the model follows what may have happened. */
 static void write_effect(struct oracle_state *st, const struct access *a,
 			 const struct kvm_outcome *out)
 {
 	if (!out->ok)
 		return;
 	if (out->unknown || out->inval)
-		oracle_model_forget(st, a->vcpu, a->pos);
+		oracle_model_maybe_write(st, a->vcpu, a->pos, a->value, false);
 	else
-		oracle_model_write(st, a->vcpu, a->pos, a->value);
+		oracle_model_write(st, a->vcpu, a->pos, a->value, false);
 }
 
 static void make_access(const struct step *s, struct access *a)
@@ -359,8 +331,8 @@ static void predict_guest(struct oracle_state *st, const struct step *s, struct 
 		return;
 	}
 	kvm_access(st, &a, &out);
-	if (out.ok) {
-		alt_success(&alt, &a, out.data_any, out.data);
+	for (unsigned i = 0; out.ok && i < (out.data_any || a.write ? 1 : out.ndata); i++) {
+		alt_success(&alt, &a, out.data_any, out.data[i]);
 		add_alt(x, &alt);
 	}
 	if (out.unknown)
@@ -416,13 +388,7 @@ static void state_init(struct oracle_state *st, const struct program *p,
 	st->filter = -1;
 	if (p->setup_filter < nf && !oracle_filter_check(&p->filters[p->setup_filter]))
 		st->filter = p->setup_filter;
-	for (unsigned v = 0; v < PROG_MAX_VCPUS; v++) {
-		for (unsigned pos = 0; pos < msr_table_len && pos < ORACLE_MAX_MSRS; pos++) {
-			st->m[v][pos].known =
-			    f->msr[pos].host_read_ok && kind_has_model(msr_table[pos].kind);
-			st->m[v][pos].val = f->msr[pos].initial[v];
-		}
-	}
+	oracle_model_init(st);
 }
 
 void oracle_predict(const struct program *p, const struct kernel_facts *f, struct expected *e)

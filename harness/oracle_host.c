@@ -80,6 +80,17 @@ enum entry_result {
 	ENTRY_UNSURE,
 };
 
+/* A host read that succeeds: one value, or any if the model allows several. */
+static int read_entry(struct oracle_state *st, unsigned v, int pos, uint64_t *val, bool *any)
+{
+	uint64_t vals[MODEL_MAX_VALS];
+
+	*any = oracle_model_read(st, v, pos, vals) != 1;
+	*val = vals[0];
+	return ENTRY_OK;
+}
+
+/* x2APIC MSRs follow the APIC mode, not the probe (lapic.c kvm_x2apic_msr_read). */
 static int get_entry(struct oracle_state *st, unsigned v, uint32_t index, uint64_t *val, bool *any)
 {
 	int pos = oracle_table_pos(index);
@@ -92,10 +103,15 @@ static int get_entry(struct oracle_state *st, unsigned v, uint32_t index, uint64
 		*val = 0;
 		return ENTRY_OK;
 	}
-	if (!st->f->msr[pos].host_read_ok)
+	if (oracle_is_x2apic_msr(pos)) {
+		enum x2apic_state mode = oracle_x2apic_mode(st, v);
+
+		if (mode != X2APIC_ON)
+			return mode == X2APIC_OFF ? ENTRY_FAIL : ENTRY_UNSURE;
+	} else if (!st->f->msr[pos].host_read_ok) {
 		return ENTRY_FAIL;
-	*any = !oracle_model_read(st, v, pos, val);
-	return ENTRY_OK;
+	}
+	return read_entry(st, v, pos, val, any);
 }
 
 static int set_entry(struct oracle_state *st, unsigned v, const struct host_msr *m)
@@ -106,11 +122,12 @@ static int set_entry(struct oracle_state *st, unsigned v, const struct host_msr 
 		return ENTRY_UNSURE;
 	if (msr_table[pos].support == SUPPORT_NEVER)
 		return st->f->ignore_msrs ? ENTRY_OK : ENTRY_FAIL;
-	if (oracle_probed_unsupported(st->f, pos))
+	if (oracle_is_x2apic_msr(pos) ? oracle_x2apic_mode(st, v) != X2APIC_ON :
+					oracle_probed_unsupported(st->f, pos))
 		return ENTRY_UNSURE;
-	switch (oracle_write_class(st, v, pos, m->value)) {
+	switch (oracle_write_class(st, v, pos, m->value, true)) {
 	case WRITE_OK:
-		oracle_model_write(st, v, pos, m->value);
+		oracle_model_write(st, v, pos, m->value, true);
 		return ENTRY_OK;
 	case WRITE_INVAL:
 		return ENTRY_FAIL;
@@ -185,7 +202,7 @@ static void walk_msrs(struct oracle_state *st, const struct step *s, struct host
 static void forget_all(struct oracle_state *st, unsigned v)
 {
 	for (unsigned pos = 0; pos < ORACLE_MAX_MSRS; pos++)
-		st->m[v][pos].known = false;
+		oracle_model_forget(st, v, (int)pos);
 }
 
 static void host_msrs(struct oracle_state *st, const struct step *s, struct host_exp *h, bool get)

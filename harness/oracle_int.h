@@ -12,10 +12,23 @@
 /* Size of kernel_facts.msr[]: the model covers every table position facts can describe. */
 #define ORACLE_MAX_MSRS (sizeof(((struct kernel_facts *)0)->msr) / sizeof(struct msr_fact))
 
-/* The value the oracle believes a table MSR holds on one vCPU. */
+/* At most this many values a table MSR may hold where kernels or vendors differ. */
+#define MODEL_MAX_VALS 2
+
+/* What the oracle knows of a table MSR on one vCPU: one of val[0..n-1]; n = 0: nothing. */
 struct msr_model {
-	bool known;
-	uint64_t val;
+	uint8_t n;
+	uint64_t val[MODEL_MAX_VALS];
+};
+
+/* CR0 as harness/vm.c setup_sregs leaves it (PG WP NE ET MP PE); no step changes it. */
+#define ORACLE_GUEST_CR0 0x80050033ull
+
+/* Whether a vCPU's local APIC is in x2APIC mode, per the APIC_BASE the model holds. */
+enum x2apic_state {
+	X2APIC_OFF,
+	X2APIC_ON,
+	X2APIC_UNSURE,
 };
 
 /*
@@ -46,6 +59,7 @@ struct oracle_state {
 	uint64_t mask;
 	int filter; /* index into p->filters, or -1 for no filter */
 	struct held_exit hold;
+	uint64_t cr0[PROG_MAX_VCPUS];
 	struct msr_model m[PROG_MAX_VCPUS][ORACLE_MAX_MSRS];
 	uint32_t notes; /* NOTE_*: version- or parameter-dependent choices made */
 };
@@ -70,14 +84,24 @@ static inline unsigned step_vcpu(const struct step *s)
 int oracle_table_pos(uint32_t index);
 /* A SUPPORT_PROBED MSR the probe found the guest cannot use. */
 bool oracle_probed_unsupported(const struct kernel_facts *f, int pos);
-enum write_class oracle_write_class(struct oracle_state *st, unsigned v, int pos, uint64_t val);
 
-/* The value a read returns per the model: false if it cannot be known. */
-bool oracle_model_read(struct oracle_state *st, unsigned v, int pos, uint64_t *val);
+/* oracle_state.c: the model of each vCPU, and the rules that depend on it. */
+void oracle_model_init(struct oracle_state *st);
+/* How KVM takes a write of val to pos on v now, from the guest or (host) KVM_SET_MSRS. */
+enum write_class oracle_write_class(const struct oracle_state *st, unsigned v, int pos,
+				    uint64_t val, bool host);
+/* The values a read of pos may return (out has MODEL_MAX_VALS); 0 if it cannot be known. */
+unsigned oracle_model_read(const struct oracle_state *st, unsigned v, int pos, uint64_t *out);
 /* A write of val to pos succeeded on v. */
-void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t val);
-/* A write to pos may or may not have happened. */
+void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host);
+/* A write of val to pos may have succeeded, or left the MSR as it was. */
+void oracle_model_maybe_write(struct oracle_state *st, unsigned v, int pos, uint64_t val,
+			      bool host);
+/* Nothing is known of pos any more. */
 void oracle_model_forget(struct oracle_state *st, unsigned v, int pos);
+/* pos is one of the x2APIC MSRs (0x800-0x8ff): they exist only in x2APIC mode. */
+bool oracle_is_x2apic_msr(int pos);
+enum x2apic_state oracle_x2apic_mode(const struct oracle_state *st, unsigned v);
 
 void oracle_predict_host(struct oracle_state *st, const struct step *s, struct host_exp *h);
 

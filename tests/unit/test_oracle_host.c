@@ -94,7 +94,7 @@ static void test_set_msrs(void)
 	uint32_t l1[] = { star, efer, lstar }, l2[] = { lstar }, l3[] = { UNK };
 	uint32_t l4[] = { efer, star }, l5[] = { fx_idx("APIC_BASE") };
 	uint64_t v1[] = { 0x0023001000000000ull, 0xd03, 0x1000 }, v2[] = { 0x00ff000000001000ull };
-	uint64_t v4[] = { 0x1234, 0x0023001000000000ull }, v5[] = { 0xfee00d00 };
+	uint64_t v4[] = { 0x1d01, 0x0023001000000000ull }, v5[] = { 0xfee00d00 };
 	int s[12], n = 0;
 
 	facts_reset();
@@ -106,7 +106,7 @@ static void test_set_msrs(void)
 	s[n++] = fx_msrs(STEP_HOST_SET_MSRS, 1, 1, l2, v2); /* not canonical (48 bits) */
 	s[n++] = fx_msrs(STEP_HOST_SET_MSRS, 1, 1, l3, v2); /* never known */
 	s[n++] = fx_msrs(STEP_HOST_SET_MSRS, 1, 1, l5, v5); /* KEEP: its own value */
-	s[n++] = fx_msrs(STEP_HOST_SET_MSRS, 2, 2, l4, v4); /* unlisted value first */
+	s[n++] = fx_msrs(STEP_HOST_SET_MSRS, 2, 2, l4, v4); /* SVME first: up to the host */
 	s[n++] = fx_msrs(STEP_HOST_GET_MSRS, 2, 2, l4, v4);
 	s[n++] = fx_rd_on(1, star);
 	predict();

@@ -1,0 +1,490 @@
+/* oracle_state.c - the oracle's model of each vCPU: MSR values and the rules that depend on them. */
+#include <string.h>
+
+#include "oracle_int.h"
+
+/*
+ * Some of KVM's MSR rules depend on what the vCPU holds now, which earlier
+ * steps (guest WRMSRs that succeeded, host KVM_SET_MSRS) may have changed:
+ * EFER.LME against CR0.PG, APIC_BASE mode transitions, the x2APIC MSRs that
+ * exist only in x2APIC mode, MISC_ENABLE's read-only bits. Each such MSR has
+ * a rule: a judge that classifies a write given one possible current value
+ * (NULL: not known), and what the MSR holds after a successful write. Where
+ * kernels differ, the rule keeps every outcome (WRITE_MAYBE, or up to
+ * MODEL_MAX_VALS values the MSR may hold). docs/spec.md §4, "Which values
+ * KVM accepts", states the rules; the functions below cite their upstream code.
+ */
+
+#define MSR_EFER 0xc0000080u
+#define MSR_APIC_BASE 0x1bu
+#define MSR_MISC_ENABLE 0x1a0u
+#define MSR_SYSENTER_CS 0x174u
+#define MSR_SYSENTER_ESP 0x175u
+#define MSR_SYSENTER_EIP 0x176u
+#define MSR_X2APIC_ID 0x802u
+#define MSR_X2APIC_TPR 0x808u
+
+#define CR0_PG (1ull << 31)
+
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NX (1ull << 11)
+/* SVME, LMSLE, FFXSR, TCE, AUTOIBRS: KVM enables them only on some hosts or for some guests */
+#define EFER_HOST_DEPENDENT (0xf000ull | (1ull << 21))
+
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EXTD (1ull << 10)
+#define APIC_BASE_EN (1ull << 11)
+/* lapic.c kvm_apic_set_base: 0x2ff, and every bit from the guest's MAXPHYADDR (36..52) up */
+#define APIC_BASE_RESERVED (0x2ffull | 0xfff0000000000000ull)
+#define APIC_BASE_PHYS_MAYBE 0x000ffff000000000ull /* bits 36-51: MAXPHYADDR decides */
+
+#define MISC_ENABLE_EMON (1ull << 7)
+#define MISC_ENABLE_PMU_RO ((1ull << 11) | (1ull << 12)) /* BTS_UNAVAIL, PEBS_UNAVAIL */
+
+enum lapic_mode {
+	LAPIC_DISABLED,
+	LAPIC_INVALID,
+	LAPIC_XAPIC,
+	LAPIC_X2APIC
+};
+
+struct state_rule {
+	uint32_t index;
+	/* NULL: the table's value lists decide (oracle_write_class) */
+	enum write_class (*judge)(const struct oracle_state *st, unsigned v, const uint64_t *cur,
+				  uint64_t val, bool host);
+	/* values the MSR may hold after a successful write of val; 0: not known */
+	unsigned (*stored)(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+			   bool host, uint64_t *out);
+};
+
+static unsigned va_bits(const struct kernel_facts *f)
+{
+	return f->va_bits >= 32 && f->va_bits <= 63 ? f->va_bits : 48;
+}
+
+static bool paging(const struct oracle_state *st, unsigned v)
+{
+	return st->cr0[v] & CR0_PG;
+}
+
+/*
+ * x86.c set_efer: reserved bits fail for guest and host; a guest write must
+ * also keep LME while CR0.PG=1 (__kvm_valid_efer's CPUID checks pass for NX
+ * and LM, which the harness's supported CPUID has). Host writes are exempt.
+ */
+static enum write_class judge_efer(const struct oracle_state *st, unsigned v, const uint64_t *cur,
+				   uint64_t val, bool host)
+{
+	bool unsure = val & EFER_HOST_DEPENDENT;
+
+	if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_HOST_DEPENDENT))
+		return WRITE_INVAL;
+	if (!host && paging(st, v)) {
+		if (cur && ((*cur ^ val) & EFER_LME))
+			return WRITE_INVAL;
+		unsure |= !cur;
+	}
+	return unsure ? WRITE_MAYBE : WRITE_OK;
+}
+
+/* set_efer: LMA is not written, it keeps the vCPU's (guest and host writes alike). */
+static unsigned stored_efer(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+			    bool host, uint64_t *out)
+{
+	(void)st;
+	(void)host;
+	if (cur) {
+		out[0] = (val & ~EFER_LMA) | (*cur & EFER_LMA);
+		return 1;
+	}
+	out[0] = val | EFER_LMA;
+	out[1] = val & ~EFER_LMA;
+	return 2;
+}
+
+static enum lapic_mode lapic_mode(uint64_t apic_base)
+{
+	switch (apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) {
+	case APIC_BASE_EN | APIC_BASE_EXTD:
+		return LAPIC_X2APIC;
+	case APIC_BASE_EN:
+		return LAPIC_XAPIC;
+	case APIC_BASE_EXTD:
+		return LAPIC_INVALID;
+	default:
+		return LAPIC_DISABLED;
+	}
+}
+
+/* A guest may not go from x2APIC to xAPIC, nor from disabled to x2APIC (kvm_apic_set_base). */
+static bool guest_transition_ok(uint64_t cur, uint64_t val)
+{
+	enum lapic_mode from = lapic_mode(cur), to = lapic_mode(val);
+
+	return !(from == LAPIC_X2APIC && to == LAPIC_XAPIC) &&
+	       !(from == LAPIC_DISABLED && to == LAPIC_X2APIC);
+}
+
+/*
+ * lapic.c kvm_apic_set_base (kvm_set_apic_base before 6.13): the current
+ * value is always accepted; reserved bits and EXTD without EN fail for guest
+ * and host; the mode transitions are checked for guest writes only. The
+ * harness's CPUID (KVM's supported one) has x2APIC, so EXTD is not reserved.
+ */
+static enum write_class judge_apic_base(const struct oracle_state *st, unsigned v,
+					const uint64_t *cur, uint64_t val, bool host)
+{
+	enum lapic_mode to = lapic_mode(val);
+
+	(void)st;
+	(void)v;
+	if (cur && *cur == val)
+		return WRITE_OK;
+	if ((val & APIC_BASE_RESERVED) || to == LAPIC_INVALID)
+		return WRITE_INVAL;
+	if (!host && cur && !guest_transition_ok(*cur, val))
+		return WRITE_INVAL;
+	if (val & APIC_BASE_PHYS_MAYBE)
+		return WRITE_MAYBE;
+	/* an unknown current mode forbids going to xAPIC or x2APIC only sometimes */
+	if (!host && !cur && to != LAPIC_DISABLED)
+		return WRITE_MAYBE;
+	return WRITE_OK;
+}
+
+static unsigned stored_as_written(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+				  bool host, uint64_t *out)
+{
+	(void)st;
+	(void)cur;
+	(void)host;
+	out[0] = val;
+	return 1;
+}
+
+/*
+ * x86.c kvm_set_msr_common, MSR_IA32_MISC_ENABLE (since 6.1 at the latest):
+ * host writes are taken as they are; a guest write may not change
+ * BTS_UNAVAIL or PEBS_UNAVAIL and leaves EMON as it was. Older kernels took
+ * every write, then for a while kept EMON and the PMU bits over host writes
+ * too: either. The MWAIT check is off by default (a quirk).
+ */
+static bool misc_enable_current(const struct oracle_state *st)
+{
+	return kernel_at_least(st->f, 6, 1);
+}
+
+static enum write_class judge_misc_enable(const struct oracle_state *st, unsigned v,
+					  const uint64_t *cur, uint64_t val, bool host)
+{
+	(void)v;
+	if (host)
+		return WRITE_OK;
+	if (!cur)
+		return WRITE_MAYBE;
+	if (!((*cur ^ val) & MISC_ENABLE_PMU_RO))
+		return WRITE_OK;
+	return misc_enable_current(st) ? WRITE_INVAL : WRITE_MAYBE;
+}
+
+static unsigned stored_misc_enable(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+				   bool host, uint64_t *out)
+{
+	uint64_t kept = host ? MISC_ENABLE_EMON | MISC_ENABLE_PMU_RO : MISC_ENABLE_EMON;
+	uint64_t keeping = cur ? (val & ~kept) | (*cur & kept) : 0;
+
+	if (misc_enable_current(st) && (host || cur)) {
+		out[0] = host ? val : keeping;
+		return 1;
+	}
+	if (!cur)
+		return 0;
+	out[0] = val;
+	out[1] = keeping;
+	return out[0] == out[1] ? 1 : 2;
+}
+
+/*
+ * x86.c __kvm_set_msr makes SYSENTER_EIP/ESP canonical; svm.c svm_set_msr
+ * keeps only their low 32 bits for a guest whose CPUID vendor is not Intel
+ * (as the CPU does when it handles the access itself).
+ */
+static unsigned stored_sysenter(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+				bool host, uint64_t *out)
+{
+	int shift = 64 - (int)va_bits(st->f);
+
+	(void)cur;
+	(void)host;
+	out[0] = (uint64_t)((int64_t)(val << shift) >> shift);
+	out[1] = (uint32_t)val;
+	return out[0] == out[1] ? 1 : 2;
+}
+
+/* SYSENTER_CS: vmx.c keeps 32 bits (vmcs_write32), svm.c all 64. */
+static unsigned stored_sysenter_cs(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+				   bool host, uint64_t *out)
+{
+	(void)st;
+	(void)cur;
+	(void)host;
+	out[0] = val;
+	out[1] = (uint32_t)val;
+	return out[0] == out[1] ? 1 : 2;
+}
+
+/* lapic.c kvm_lapic_msr_write: bits 63:32 are reserved; TASKPRI keeps bits 7:0. */
+static enum write_class judge_tpr(const struct oracle_state *st, unsigned v, const uint64_t *cur,
+				  uint64_t val, bool host)
+{
+	(void)st;
+	(void)v;
+	(void)cur;
+	(void)host;
+	return val >> 32 ? WRITE_INVAL : WRITE_OK;
+}
+
+static unsigned stored_tpr(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+			   bool host, uint64_t *out)
+{
+	(void)st;
+	(void)cur;
+	(void)host;
+	out[0] = val & 0xff;
+	return 1;
+}
+
+/*
+ * lapic.c kvm_lapic_reg_write: APIC_ID is read-only in x2APIC mode. A host
+ * write of 0 may succeed since 6.12 (x86.c kvm_do_msr_access).
+ */
+static enum write_class judge_x2apic_id(const struct oracle_state *st, unsigned v,
+					const uint64_t *cur, uint64_t val, bool host)
+{
+	(void)st;
+	(void)v;
+	(void)cur;
+	return host && !val ? WRITE_MAYBE : WRITE_INVAL;
+}
+
+static const struct state_rule rules[] = {
+	{ MSR_EFER, judge_efer, stored_efer },
+	{ MSR_APIC_BASE, judge_apic_base, stored_as_written },
+	{ MSR_MISC_ENABLE, judge_misc_enable, stored_misc_enable },
+	{ MSR_SYSENTER_CS, NULL, stored_sysenter_cs },
+	{ MSR_SYSENTER_ESP, NULL, stored_sysenter },
+	{ MSR_SYSENTER_EIP, NULL, stored_sysenter },
+	{ MSR_X2APIC_TPR, judge_tpr, stored_tpr },
+	{ MSR_X2APIC_ID, judge_x2apic_id, NULL },
+};
+
+static const struct state_rule *rule_for(int pos)
+{
+	for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (msr_table[pos].index == rules[i].index)
+			return &rules[i];
+	return NULL;
+}
+
+static bool kind_has_model(uint8_t kind)
+{
+	return kind == MSR_STORAGE || kind == MSR_KEEP || kind == MSR_READONLY;
+}
+
+void oracle_model_init(struct oracle_state *st)
+{
+	const struct kernel_facts *f = st->f;
+
+	for (unsigned v = 0; v < PROG_MAX_VCPUS; v++) {
+		/* harness/vm.c setup_sregs; no step changes control registers */
+		st->cr0[v] = ORACLE_GUEST_CR0;
+		for (unsigned pos = 0; pos < msr_table_len && pos < ORACLE_MAX_MSRS; pos++) {
+			bool known =
+			    f->msr[pos].host_read_ok && kind_has_model(msr_table[pos].kind);
+
+			st->m[v][pos].n = known ? 1 : 0;
+			st->m[v][pos].val[0] = f->msr[pos].initial[v];
+		}
+	}
+}
+
+bool oracle_is_x2apic_msr(int pos)
+{
+	return pos >= 0 && msr_table[pos].index >= X2APIC_FIRST &&
+	       msr_table[pos].index <= X2APIC_LAST;
+}
+
+unsigned oracle_model_read(const struct oracle_state *st, unsigned v, int pos, uint64_t *out)
+{
+	const struct msr_model *m;
+
+	if (pos < 0)
+		return 0;
+	if (msr_table[pos].index == MSR_X2APIC_ID) {
+		/* kvm_apic_set_x2apic_id: the vCPU id, which is v (harness/vm.c) */
+		out[0] = v;
+		return 1;
+	}
+	m = &st->m[v][pos];
+	for (unsigned i = 0; i < m->n && i < MODEL_MAX_VALS; i++)
+		out[i] = m->val[i];
+	return m->n;
+}
+
+enum x2apic_state oracle_x2apic_mode(const struct oracle_state *st, unsigned v)
+{
+	uint64_t vals[MODEL_MAX_VALS];
+	unsigned n = oracle_model_read(st, v, oracle_table_pos(MSR_APIC_BASE), vals);
+	bool on = false, off = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (lapic_mode(vals[i]) == LAPIC_X2APIC)
+			on = true;
+		else
+			off = true;
+	}
+	return on && !off ? X2APIC_ON : off && !on ? X2APIC_OFF : X2APIC_UNSURE;
+}
+
+static bool in_list(const uint64_t *list, unsigned n, uint64_t val)
+{
+	for (unsigned i = 0; i < n && i < MSR_MAX_VALUES; i++)
+		if (list[i] == val)
+			return true;
+	return false;
+}
+
+/* The table's value lists, for MSRs whose validity does not depend on their state. */
+static enum write_class list_class(const struct oracle_state *st, unsigned v, int pos, uint64_t val)
+{
+	const struct msr_info *info = &msr_table[pos];
+	uint64_t cur[MODEL_MAX_VALS];
+
+	if (in_list(info->valid, info->nvalid, val))
+		return WRITE_OK;
+	if (in_list(info->invalid, info->ninvalid, val))
+		return WRITE_INVAL; /* reserved bits: refused whatever the kind */
+	if (info->kind == MSR_KEEP)
+		return oracle_model_read(st, v, pos, cur) == 1 && cur[0] == val ? WRITE_OK :
+										  WRITE_MAYBE;
+	if (info->canon == CANON_CHECK)
+		return is_canonical(val, va_bits(st->f)) ? WRITE_OK : WRITE_INVAL;
+	return WRITE_MAYBE;
+}
+
+/* The judge over every value the MSR may hold now: one verdict if they agree, else MAYBE. */
+enum write_class oracle_write_class(const struct oracle_state *st, unsigned v, int pos,
+				    uint64_t val, bool host)
+{
+	const struct state_rule *r = rule_for(pos);
+	uint64_t cur[MODEL_MAX_VALS];
+	enum write_class c;
+	unsigned n;
+
+	if (!r || !r->judge)
+		return list_class(st, v, pos, val);
+	n = oracle_model_read(st, v, pos, cur);
+	if (!n)
+		return r->judge(st, v, NULL, val, host);
+	c = r->judge(st, v, &cur[0], val, host);
+	for (unsigned i = 1; i < n; i++)
+		if (r->judge(st, v, &cur[i], val, host) != c)
+			return WRITE_MAYBE;
+	return c;
+}
+
+static bool set_add(struct msr_model *m, uint64_t val)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->val[i] == val)
+			return true;
+	if (m->n >= MODEL_MAX_VALS)
+		return false;
+	m->val[m->n++] = val;
+	return true;
+}
+
+/* What a successful write leaves in the MSR, for every value it may hold now; false: unknown. */
+static bool after_write(const struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host,
+			struct msr_model *out)
+{
+	const struct state_rule *r = rule_for(pos);
+	uint64_t cur[MODEL_MAX_VALS], got[MODEL_MAX_VALS];
+	unsigned n = oracle_model_read(st, v, pos, cur);
+
+	memset(out, 0, sizeof(*out));
+	if (!r || !r->stored)
+		return msr_table[pos].kind == MSR_STORAGE && set_add(out, val);
+	for (unsigned i = 0; i < (n ? n : 1); i++) {
+		unsigned k = r->stored(st, n ? &cur[i] : NULL, val, host, got);
+
+		if (!k)
+			return false;
+		for (unsigned j = 0; j < k; j++)
+			if (!set_add(out, got[j]))
+				return false;
+	}
+	return true;
+}
+
+/* An APIC mode change: the x2APIC registers behind it are not modelled across it. */
+static void apic_base_written(struct oracle_state *st, unsigned v, const struct msr_model *after)
+{
+	int tpr = oracle_table_pos(MSR_X2APIC_TPR);
+	uint64_t before[MODEL_MAX_VALS];
+	unsigned n = oracle_model_read(st, v, oracle_table_pos(MSR_APIC_BASE), before);
+	bool same = n == 1 && after->n == 1 && lapic_mode(before[0]) == lapic_mode(after->val[0]);
+
+	if (!same)
+		oracle_model_forget(st, v, tpr);
+}
+
+void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host)
+{
+	struct msr_model after;
+
+	if (pos < 0)
+		return;
+	if (!after_write(st, v, pos, val, host, &after)) {
+		if (rule_for(pos) || msr_table[pos].kind == MSR_STORAGE)
+			oracle_model_forget(st, v, pos);
+		return; /* KEEP only accepts its value; VOLATILE stays unknown */
+	}
+	if (msr_table[pos].index == MSR_APIC_BASE)
+		apic_base_written(st, v, &after);
+	st->m[v][pos] = after;
+}
+
+void oracle_model_maybe_write(struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host)
+{
+	struct msr_model before, after;
+
+	if (pos < 0)
+		return;
+	before = st->m[v][pos];
+	if (!before.n || !after_write(st, v, pos, val, host, &after)) {
+		oracle_model_forget(st, v, pos);
+		return;
+	}
+	for (unsigned i = 0; i < after.n; i++) {
+		if (!set_add(&before, after.val[i])) {
+			oracle_model_forget(st, v, pos);
+			return;
+		}
+	}
+	if (msr_table[pos].index == MSR_APIC_BASE)
+		apic_base_written(st, v, &before);
+	st->m[v][pos] = before;
+}
+
+void oracle_model_forget(struct oracle_state *st, unsigned v, int pos)
+{
+	if (pos < 0)
+		return;
+	st->m[v][pos].n = 0;
+	if (msr_table[pos].index == MSR_APIC_BASE)
+		oracle_model_forget(st, v, oracle_table_pos(MSR_X2APIC_TPR));
+}
