@@ -48,7 +48,7 @@ static struct runner start(void)
 
 static pid_t parent_of(const char *pid)
 {
-	char path[64], buf[512], *p;
+	char path[300], buf[512], *p;
 	ssize_t n;
 	int fd;
 
