@@ -35,6 +35,18 @@ int parse_uint_option(const char *cmd, const char *opt, const char *s, unsigned 
 	return 0;
 }
 
+int set_program_kind(const char *cmd, int c, enum prog_file_kind *kind)
+{
+	enum prog_file_kind want = c == 'B' ? PROG_FILE_BINARY : PROG_FILE_TEXT;
+
+	if (*kind != PROG_FILE_AUTO && *kind != want) {
+		fprintf(stderr, "msrexit %s: --binary and --text exclude each other\n", cmd);
+		return -1;
+	}
+	*kind = want;
+	return 0;
+}
+
 int option_error(const char *cmd, int c, char **argv, const char *usage)
 {
 	const char *arg = argv[optind - 1];

@@ -34,7 +34,8 @@ static int parse_io(int argc, char **argv, const char *usage, const char **in, c
 	*kind = PROG_FILE_AUTO;
 	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		if (c == 'B' || c == 'T') {
-			*kind = c == 'B' ? PROG_FILE_BINARY : PROG_FILE_TEXT;
+			if (set_program_kind(argv[0], c, kind))
+				return -1;
 			continue;
 		}
 		if (c != 'o') {

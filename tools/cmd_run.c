@@ -58,10 +58,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->reuse = 1;
 			break;
 		case 'B':
-			o->kind = PROG_FILE_BINARY;
-			break;
 		case 'T':
-			o->kind = PROG_FILE_TEXT;
+			if (set_program_kind("run", c, &o->kind))
+				return -1;
 			break;
 		case 't':
 			if (parse_uint_option("run", "--timeout", optarg, 1, 600000, &ms))

@@ -26,6 +26,11 @@ int load_program_or_say(const char *path, enum prog_file_kind kind, struct progr
 	"                  file starting with 'MX' is binary, any other is text\n"
 
 /*
+ * For getopt_long's 'B' (--binary) or 'T' (--text): sets *kind; both given
+ * contradict each other, which is said on stderr and returns -1.
+ */
+int set_program_kind(const char *cmd, int c, enum prog_file_kind *kind);
+/*
  * Parses s, the value of option opt of command cmd, as a decimal whole number
  * in [min, max]: digits only, nothing after them. Otherwise says so on stderr
  * ("msrexit bench: -n takes a whole number from 1 to 256, not '5abc'") and

@@ -102,6 +102,15 @@ expect_out 2 "$long/bad-file-name.msr:2:7: error: unknown MSR name 'EFERX'" \
 expect_out 2 "$long/missing-file-name.msr:0:0: error: cannot read: No such file" \
 	"$bin" disasm "$long/missing-file-name.msr"
 
+# --binary and --text contradict each other: neither silently wins
+for c in run disasm asm; do
+	for k in "--binary --text" "--text --binary"; do
+		expect_out 2 "msrexit $c: --binary and --text exclude each other" \
+			"$bin" $c $k "$tmp/a.msr"
+	done
+	expect 0 "$bin" disasm --text --text "$tmp/a.msr"
+done
+
 need_kvm
 # run reads files by the same rule, and --binary runs a raw input
 printf 'rdmsr EFER\n\f\n' >"$tmp/ff.msr"
