@@ -22,6 +22,8 @@ struct runner {
 	int out; /* its stdout */
 };
 
+static char junit[64]; /* the runs' --junit FILE */
+
 /* `MSREXIT_INJECT=hang msrexit conform -t reasons.*`: every case loops until its watchdog. */
 static struct runner start(void)
 {
@@ -37,7 +39,7 @@ static struct runner start(void)
 		close(pfd[0]);
 		close(pfd[1]);
 		setenv("MSREXIT_INJECT", "hang", 1);
-		execl(bin, bin, "conform", "-t", "reasons.*", (char *)NULL);
+		execl(bin, bin, "conform", "-t", "reasons.*", "--junit", junit, (char *)NULL);
 		_exit(127);
 	}
 	setpgid(r.pid, r.pid); /* here too: the group exists before anyone signals it */
@@ -105,6 +107,19 @@ static char *read_all(int fd)
 	return buf;
 }
 
+/* However the run ended, its JUnit file is a whole XML document (not empty, not cut short). */
+static void junit_whole(const char *what, const char *want)
+{
+	int fd = open(junit, O_RDONLY);
+	const char *xml = fd >= 0 ? read_all(fd) : "";
+	const char *end = "</testsuites>\n";
+	size_t n = strlen(xml);
+
+	CHECK(!strncmp(xml, "<?xml ", 6) && n > strlen(end) &&
+		  !strcmp(xml + n - strlen(end), end) && strstr(xml, want),
+	      "%s: the JUnit file is no whole document with '%s':\n%s", what, want, xml);
+}
+
 /* Every process of the run has been reaped: as subreaper, orphans would be ours. */
 static void nothing_left(const char *what)
 {
@@ -132,6 +147,7 @@ static void killed_runner(void)
 	      "SIGKILL: the case process outlived the runner (wait status 0x%x)", st);
 	close(r.out);
 	nothing_left("SIGKILL");
+	junit_whole("SIGKILL", "the run did not finish");
 }
 
 /* SIGINT to the group (Ctrl-C) or SIGTERM to the runner alone (kill): a summary, then 128+sig. */
@@ -154,6 +170,7 @@ static void stopped_run(int sig, bool to_group, const char *name)
 	snprintf(want, sizeof(want), "# SKIP not run: the run was interrupted by %s\n", name);
 	CHECK(strstr(out, want), "%s: the cases not run are not reported:\n%s", name, out);
 	nothing_left(name);
+	junit_whole(name, "not run: the run was interrupted by");
 }
 
 int main(int argc, char **argv)
@@ -167,9 +184,11 @@ int main(int argc, char **argv)
 		printf("SKIP: /dev/kvm is absent: integration tests need KVM\n");
 		return 4;
 	}
+	snprintf(junit, sizeof(junit), "/tmp/msrexit-signals-%d.xml", (int)getpid());
 	CHECK(!prctl(PR_SET_CHILD_SUBREAPER, 1), "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	killed_runner();
 	stopped_run(SIGINT, true, "SIGINT");
 	stopped_run(SIGTERM, false, "SIGTERM");
+	unlink(junit);
 	return unit_summary("conform_signals");
 }
