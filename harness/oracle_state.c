@@ -21,6 +21,7 @@
 #define MSR_SYSENTER_CS 0x174u
 #define MSR_SYSENTER_ESP 0x175u
 #define MSR_SYSENTER_EIP 0x176u
+#define MSR_TSC_AUX 0xc0000103u
 #define MSR_X2APIC_ID 0x802u
 #define MSR_X2APIC_TPR 0x808u
 
@@ -236,6 +237,31 @@ static unsigned stored_sysenter_cs(const struct oracle_state *st, const uint64_t
 	return out[0] == out[1] ? 1 : 2;
 }
 
+/*
+ * x86.c kvm_set_msr_common, MSR_TSC_AUX: bits 63:32 fail for an
+ * Intel-compatible guest CPUID and are dropped for any other (AMD), guest
+ * and host writes alike; a 32-bit value is taken as it is.
+ */
+static enum write_class judge_tsc_aux(const struct oracle_state *st, unsigned v,
+				      const uint64_t *cur, uint64_t val, bool host)
+{
+	(void)st;
+	(void)v;
+	(void)cur;
+	(void)host;
+	return val >> 32 ? WRITE_MAYBE : WRITE_OK;
+}
+
+static unsigned stored_low32(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+			     bool host, uint64_t *out)
+{
+	(void)st;
+	(void)cur;
+	(void)host;
+	out[0] = (uint32_t)val;
+	return 1;
+}
+
 /* lapic.c kvm_lapic_msr_write: bits 63:32 are reserved; TASKPRI keeps bits 7:0. */
 static enum write_class judge_tpr(const struct oracle_state *st, unsigned v, const uint64_t *cur,
 				  uint64_t val, bool host)
@@ -277,6 +303,7 @@ static const struct state_rule rules[] = {
 	{ MSR_SYSENTER_CS, NULL, stored_sysenter_cs },
 	{ MSR_SYSENTER_ESP, NULL, stored_sysenter },
 	{ MSR_SYSENTER_EIP, NULL, stored_sysenter },
+	{ MSR_TSC_AUX, judge_tsc_aux, stored_low32 },
 	{ MSR_X2APIC_TPR, judge_tpr, stored_tpr },
 	{ MSR_X2APIC_ID, judge_x2apic_id, NULL },
 };

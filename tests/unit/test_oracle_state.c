@@ -322,6 +322,29 @@ static void test_sysenter_readback(void)
 	CHECK_ALTS(s[5], "ok");
 }
 
+/*
+ * x86.c kvm_set_msr_common, MSR_TSC_AUX: bits 63:32 of a write fail for an
+ * Intel-compatible guest and are dropped for any other (an AMD host's CPUID),
+ * so a read after the write gives the old value or the low 32 bits.
+ */
+static void test_tsc_aux_high_bits(void)
+{
+	uint32_t aux = fx_idx("TSC_AUX");
+	int s[4], n = 0;
+
+	facts_reset();
+	prog_reset(REASON_UNKNOWN);
+	s[n++] = fx_wr(aux, 0x100000001ull);
+	s[n++] = fx_rd(aux);
+	s[n++] = fx_wr(aux, 0x7);
+	s[n++] = fx_rd(aux);
+	predict();
+	CHECK_ALTS(s[0], "gp | ok");
+	CHECK_ALTS(s[1], "ok 0:0 | ok 1:0");
+	CHECK_ALTS(s[2], "ok");
+	CHECK_ALTS(s[3], "ok 7:0");
+}
+
 int main(void)
 {
 	test_efer_lme_after_host_write();
@@ -333,5 +356,6 @@ int main(void)
 	test_x2apic_mode_unsure();
 	test_misc_enable();
 	test_sysenter_readback();
+	test_tsc_aux_high_bits();
 	return unit_summary("oracle_state");
 }
