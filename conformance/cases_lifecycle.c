@@ -7,6 +7,7 @@
 
 #include "conform.h"
 #include "execute.h"
+#include "execute_guest.h"
 #include "filter.h"
 #include "program_build.h"
 #include "runner.h"
@@ -31,15 +32,22 @@ static int close_with_pending_exit(struct case_ctx *c)
 
 	for (int round = 0; round < 20; round++) {
 		struct vm vm;
-		struct stub_mailbox *mb;
+		struct program p;
+		struct trace t;
+		struct exec_opts o = { 0 };
 		int r;
 
 		if (!case_vm(c, &vm, 1))
 			return CASE_FAIL;
 		vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN);
-		mb = vm.vcpu[0].mb;
-		mb->ops[0] = (struct stub_op){ .kind = STUB_OP_RDMSR, .rcx = 0x12345678 };
-		mb->nops = 1;
+		pb_init(&p, 1, REASON_UNKNOWN);
+		pb_rdmsr(&p, 0x12345678);
+		trace_init(&t);
+		if (batch_load(&vm, &vm.vcpu[0], &p, 0, 1, &o, &t)) {
+			CASE_EXPECT(c, 0, "round %d: loading the batch: %s", round, t.abort_msg);
+			vm_destroy(&vm);
+			return CASE_FAIL;
+		}
 		r = ioctl(vm.vcpu[0].fd, KVM_RUN, 0);
 		CASE_EXPECT(c, r == 0 && vm.vcpu[0].run->exit_reason == KVM_EXIT_X86_RDMSR,
 			    "round %d: KVM_RUN ret %d errno %d exit %u, want an RDMSR exit", round,

@@ -8,9 +8,9 @@ set(GUEST_CFLAGS -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib -
 	-Wl,-T,${GUEST_DIR}/guest.ld -Wl,--build-id=none)
 
 add_custom_command(OUTPUT ${GUEST_BIN}
-	COMMAND ${CMAKE_C_COMPILER} ${GUEST_CFLAGS} ${GUEST_DIR}/stub.c -o ${GUEST_ELF}
+	COMMAND ${CMAKE_C_COMPILER} ${GUEST_CFLAGS} ${GUEST_DIR}/stub.S -o ${GUEST_ELF}
 	COMMAND objcopy -O binary ${GUEST_ELF} ${GUEST_BIN}
-	DEPENDS ${GUEST_DIR}/stub.c ${GUEST_DIR}/stub_abi.h ${GUEST_DIR}/guest.ld
+	DEPENDS ${GUEST_DIR}/stub.S ${GUEST_DIR}/stub_abi.h ${GUEST_DIR}/guest.ld
 	COMMENT "Building guest stub image"
 	VERBATIM)
 add_custom_target(guest_image DEPENDS ${GUEST_BIN})

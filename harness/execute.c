@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "execute.h"
+#include "execute_guest.h"
 #include "execute_host.h"
 #include "filter.h"
 
@@ -119,165 +120,22 @@ void exec_abort(struct trace *t, int step, const char *fmt, ...)
 	va_end(ap);
 }
 
-static enum stub_op_kind stub_kind(uint8_t kind)
-{
-	return kind == STEP_WRMSRNS ? STUB_OP_WRMSRNS :
-	       kind == STEP_WRMSR   ? STUB_OP_WRMSR :
-				      STUB_OP_RDMSR;
-}
-
-static uint64_t site_of(const struct vm *vm, const struct step *s)
-{
-	return vm->stub->insn[stub_kind(s->kind)][s->g.cpl == 3][s->g.fep & 1];
-}
-
-static void scribble(struct kvm_run *run, int is_write)
-{
-	run->exit_reason = 0x5a5a5a5a;
-	run->msr.reason = 0xa5a5a5a5;
-	run->msr.index = ~run->msr.index;
-	memset(run->msr.pad, 0xcc, sizeof(run->msr.pad));
-	if (is_write)
-		run->msr.data = ~run->msr.data;
-}
-
-static bool pad_dirty(const struct kvm_run *run)
-{
-	for (unsigned i = 0; i < sizeof(run->msr.pad); i++)
-		if (run->msr.pad[i])
-			return true;
-	return false;
-}
-
-enum run_result {
-	RUN_DONE,
-	RUN_HELD,
-	RUN_ABORT
-};
-
-/* A kernel that skips one byte too many, simulated: complete now, then move RIP on by one. */
-static void inject_skip(struct vcpu *vc)
-{
-	struct kvm_regs regs;
-
-	vcpu_run_immediate_exit(vc);
-	if (ioctl(vc->fd, KVM_GET_REGS, &regs) == 0) {
-		regs.rip++;
-		ioctl(vc->fd, KVM_SET_REGS, &regs);
-	}
-}
-
-/* RIP at this exit: from the synced registers, else one more ioctl (never assumed). */
-static uint64_t exit_rip(struct vcpu *vc)
-{
-	struct kvm_regs regs;
-
-	if (vc->run->kvm_valid_regs & KVM_SYNC_X86_REGS)
-		return vc->run->s.regs.regs.rip;
-	if (ioctl(vc->fd, KVM_GET_REGS, &regs) < 0)
-		return ~0ull; /* reported as a wrong RIP, not hidden */
-	return regs.rip;
-}
-
-/* The program step the vCPU is executing (its batch's first before it started). */
-static int current_step(const struct vcpu *vc)
-{
-	uint32_t k = vc->mb->cur;
-
-	return k < (uint32_t)(vc->seg_end - vc->seg_start) ? vc->seg_start + (int)k : vc->seg_start;
-}
-
-/* Records an MSR exit and writes the program's reply; RUN_HELD if the exit stays pending. */
-static enum run_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struct program *p,
-				   const struct exec_opts *opt, struct trace *t)
-{
-	struct kvm_run *run = vc->run;
-	uint32_t k = vc->mb->cur;
-	int n = vc->seg_start + (int)k;
-	const struct step *s;
-	struct guest_obs *o;
-
-	if (k >= (uint32_t)(vc->seg_end - vc->seg_start) || !vc->mb->in_op) {
-		exec_abort(t, vc->seg_start, "MSR exit (index 0x%x) with no operation in progress",
-			   run->msr.index);
-		return RUN_ABORT;
-	}
-	s = &p->steps[n];
-	o = &t->g[n];
-	if (o->exited) {
-		exec_abort(t, n, "a second MSR exit for one access (index 0x%x)", run->msr.index);
-		return RUN_ABORT;
-	}
-	o->exited = true;
-	o->exit_reason = run->exit_reason;
-	o->exit_error = run->msr.error;
-	o->exit_pad_dirty = pad_dirty(run);
-	o->reason = run->msr.reason;
-	o->index = run->msr.index;
-	o->data = run->msr.data;
-	o->exit_rip = (int64_t)(exit_rip(vc) - site_of(vm, s));
-	if (!(s->g.reply_flags & REPLY_UNTOUCHED)) {
-		run->msr.error = s->g.reply_error ^ (opt->inject == INJECT_REPLY_ERROR);
-		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
-			run->msr.data = s->g.reply_data ^ (opt->inject == INJECT_REPLY_DATA);
-	}
-	if (s->g.reply_flags & REPLY_SCRIBBLE)
-		scribble(run, run->exit_reason == KVM_EXIT_X86_WRMSR);
-	if (opt->inject == INJECT_SKIP)
-		inject_skip(vc);
-	if ((s->g.reply_flags & REPLY_HOLD) && n == vc->seg_end - 1 && n + 1 < p->nsteps &&
-	    !step_is_guest(p->steps[n + 1].kind))
-		return RUN_HELD;
-	return RUN_DONE;
-}
-
-static enum run_result on_other_exit(struct vcpu *vc, struct trace *t)
-{
-	struct kvm_run *run = vc->run;
-	int n = current_step(vc);
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		if (run->io.port == PORT_BATCH_DONE)
-			return RUN_DONE;
-		if (run->io.port == PORT_PANIC) {
-			exec_abort(t, n, "guest stub: exception vector %u outside an operation",
-				   *(uint32_t *)((uint8_t *)run + run->io.data_offset));
-			return RUN_ABORT;
-		}
-		exec_abort(t, n, "unexpected I/O exit, port 0x%x", run->io.port);
-		return RUN_ABORT;
-	case KVM_EXIT_INTERNAL_ERROR:
-		exec_abort(t, n, "KVM_EXIT_INTERNAL_ERROR suberror %u (data 0x%llx 0x%llx)",
-			   run->internal.suberror, (unsigned long long)run->internal.data[0],
-			   (unsigned long long)run->internal.data[1]);
-		return RUN_ABORT;
-	case KVM_EXIT_FAIL_ENTRY:
-		exec_abort(t, n, "KVM_EXIT_FAIL_ENTRY hardware reason 0x%llx",
-			   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		return RUN_ABORT;
-	default:
-		exec_abort(t, n, "unexpected exit reason %u", run->exit_reason);
-		return RUN_ABORT;
-	}
-}
-
 /* Runs vc until its batch is done, an exit is held, or something goes wrong. */
-static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct program *p,
-				const struct exec_opts *o, struct trace *t)
+static enum batch_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct program *p,
+				  const struct exec_opts *o, struct trace *t)
 {
-	enum run_result res = RUN_ABORT;
+	enum batch_result res = RUN_ABORT;
 
 	if (watchdog_arm(vc->run, o->timeout_ms)) {
 		/* with no watchdog a looping guest would never return: do not start it */
-		exec_abort(t, current_step(vc), "watchdog: timer_settime (arm): %s",
+		exec_abort(t, batch_current_step(vc), "watchdog: timer_settime (arm): %s",
 			   strerror(errno));
 		watched_run = NULL;
 		return RUN_ABORT;
 	}
 	for (;;) {
 		if (++t->nexits > o->max_exits) {
-			exec_abort(t, current_step(vc), "more than %u exits: the guest loops",
+			exec_abort(t, batch_current_step(vc), "more than %u exits: the guest loops",
 				   o->max_exits);
 			break;
 		}
@@ -285,24 +143,20 @@ static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct pro
 			if (errno == EINTR && !watchdog_fired)
 				continue;
 			if (watchdog_fired)
-				exec_abort(t, current_step(vc),
+				exec_abort(t, batch_current_step(vc),
 					   "watchdog: the guest did not finish its batch in %u ms",
 					   o->timeout_ms);
 			else
-				exec_abort(t, current_step(vc), "KVM_RUN(vcpu %d) failed: %s",
+				exec_abort(t, batch_current_step(vc), "KVM_RUN(vcpu %d) failed: %s",
 					   vc->id, strerror(errno));
 			break;
 		}
-		if (vc->run->exit_reason == KVM_EXIT_X86_RDMSR ||
-		    vc->run->exit_reason == KVM_EXIT_X86_WRMSR)
-			res = on_msr_exit(vm, vc, p, o, t);
-		else
-			res = on_other_exit(vc, t);
-		if (res != RUN_DONE || vc->run->exit_reason == KVM_EXIT_IO)
+		res = batch_on_exit(vm, vc, p, o, t);
+		if (res != RUN_GO_ON)
 			break;
 	}
 	if (watchdog_disarm()) {
-		exec_abort(t, current_step(vc), "watchdog: timer_settime (disarm): %s",
+		exec_abort(t, batch_current_step(vc), "watchdog: timer_settime (disarm): %s",
 			   strerror(errno));
 		res = RUN_ABORT;
 	}
@@ -310,44 +164,11 @@ static enum run_result run_vcpu(struct vm *vm, struct vcpu *vc, const struct pro
 	return res;
 }
 
-/* Turns the stub's record of one operation into a guest observation. */
-static void collect_one(const struct vm *vm, const struct step *s, const struct stub_result *r,
-			struct guest_obs *o)
-{
-	uint64_t site = site_of(vm, s);
-	uint64_t end = site + step_insn_len(s); /* the landing pad starts there */
-
-	o->ran = r->done;
-	if (!r->done)
-		return;
-	o->stray = r->rsi != STUB_RSI_CANARY;
-	o->rax = r->rax;
-	o->rdx = r->rdx;
-	o->rcx = r->rcx;
-	o->vector = (uint8_t)r->vector;
-	o->error_code = (uint32_t)r->error_code;
-	if (r->vector == STUB_VEC_LANDED) {
-		o->rip = (int64_t)(r->rip - site); /* went on exactly past the instruction */
-	} else if (r->vector == VEC_UD && r->rip >= end && r->rip < end + STUB_SITE_PAD) {
-		o->rip = (int64_t)(r->rip - site); /* the landing pad: execution went on */
-	} else {
-		o->faulted = true;
-		o->rip = (int64_t)(r->rip - site);
-	}
-}
-
-static void collect(const struct vm *vm, struct vcpu *vc, const struct program *p, struct trace *t)
-{
-	for (int n = vc->seg_start; n < vc->seg_end; n++)
-		collect_one(vm, &p->steps[n], &vc->mb->res[n - vc->seg_start], &t->g[n]);
-	vc->seg_start = vc->seg_end = 0;
-}
-
 /* Completes a held exit: the vCPU finishes its batch. */
 static int finish_held(struct vm *vm, const struct program *p, const struct exec_opts *o,
 		       struct trace *t)
 {
-	enum run_result r;
+	enum batch_result r;
 
 	for (int v = 0; v < vm->nvcpus; v++) {
 		struct vcpu *vc = &vm->vcpu[v];
@@ -356,32 +177,10 @@ static int finish_held(struct vm *vm, const struct program *p, const struct exec
 			continue;
 		vc->held = false;
 		r = run_vcpu(vm, vc, p, o, t);
-		collect(vm, vc, p, t); /* after an abort too: what finished before it counts */
 		if (r != RUN_DONE)
 			return -1;
 	}
 	return 0;
-}
-
-static void load_batch(struct vcpu *vc, const struct program *p, int start, int end)
-{
-	struct stub_mailbox *mb = vc->mb;
-
-	for (int n = start; n < end; n++) {
-		const struct step *s = &p->steps[n];
-		struct stub_op *op = &mb->ops[n - start];
-
-		op->kind = (uint8_t)stub_kind(s->kind);
-		op->cpl = s->g.cpl;
-		op->fep = s->g.fep & 1;
-		op->rcx = s->g.rcx;
-		op->rax = s->g.rax;
-		op->rdx = s->g.rdx;
-		mb->res[n - start].done = 0;
-	}
-	mb->nops = (uint32_t)(end - start);
-	vc->seg_start = start;
-	vc->seg_end = end;
 }
 
 /* Runs guest steps [start, end) on one vCPU as one batch. */
@@ -389,16 +188,15 @@ static int run_segment(struct vm *vm, const struct program *p, int start, int en
 		       const struct exec_opts *o, struct trace *t)
 {
 	struct vcpu *vc = &vm->vcpu[p->steps[start].vcpu];
-	enum run_result r;
+	enum batch_result r;
 
-	load_batch(vc, p, start, end);
-	vc->last_insn = site_of(vm, &p->steps[end - 1]);
+	if (batch_load(vm, vc, p, start, end, o, t))
+		return -1;
 	r = run_vcpu(vm, vc, p, o, t);
 	if (r == RUN_HELD) {
 		vc->held = true;
 		return 0;
 	}
-	collect(vm, vc, p, t); /* after an abort too: what finished before it counts */
 	return r == RUN_DONE ? 0 : -1;
 }
 
@@ -460,18 +258,6 @@ enum exec_inject exec_inject_from_env(void)
 	return (enum exec_inject)cached;
 }
 
-/* A kernel that loops the guest, simulated: "jmp ." where execution lands after RDMSR/WRMSR. */
-static void inject_hang(struct vm *vm)
-{
-	for (int k = STUB_OP_RDMSR; k <= STUB_OP_WRMSR; k++)
-		for (int c = 0; c < 2; c++) {
-			uint8_t *pad = vm->mem + vm->stub->insn[k][c][0] + 2;
-
-			pad[0] = 0xeb;
-			pad[1] = 0xfe;
-		}
-}
-
 static void inject_kmsg(void)
 {
 	static const char line[] =
@@ -517,8 +303,6 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 		vc->held = false;
 		vc->seg_start = vc->seg_end = 0;
 	}
-	if (o.inject == INJECT_HANG)
-		inject_hang(vm);
 	if (o.inject == INJECT_KMSG)
 		inject_kmsg();
 	if (o.setup_done)

@@ -197,7 +197,7 @@ static int setup_regs(struct vm *vm, struct vcpu *vc)
 {
 	struct kvm_regs r = { 0 };
 
-	r.rip = vm->stub->entry;
+	r.rip = vm->stub->idle;
 	r.rsp = GUEST_VCPU_AREA(vc->id) + AREA_STACK_TOP;
 	r.rdi = GUEST_VCPU_AREA(vc->id);
 	r.rflags = 0x2;
@@ -256,7 +256,7 @@ static int vcpu_create(struct vm *vm, int id)
 		kvm_set_error("mmap(kvm_run of vcpu %d) failed: %s", id, strerror(errno));
 		return -1;
 	}
-	vc->mb = (struct stub_mailbox *)(vm->mem + GUEST_VCPU_AREA(id));
+	vc->area = vm->mem + GUEST_VCPU_AREA(id);
 	if (setup_cpuid(vm, vc) || setup_sregs(vm, vc) || setup_regs(vm, vc))
 		return -1;
 	if (vm->sys->has_sync_regs)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "guest_code.h"
 #include "kvm.h"
 #include "program.h"
 #include "stub_abi.h"
@@ -14,10 +15,14 @@ struct kvm_run;
 struct vcpu {
 	int fd, id;
 	struct kvm_run *run;
-	struct stub_mailbox *mb;
+	uint8_t *area; /* host address of its guest area (GUEST_VCPU_AREA) */
 	uint64_t last_insn; /* address of the instruction of the last operation started */
 	bool held; /* an MSR exit is pending (REPLY_HOLD) */
-	int seg_start, seg_end; /* program steps of the batch in the mailbox */
+	int seg_start, seg_end; /* program steps of the batch in its code area */
+	struct batch_code code;
+	int next; /* first access of the batch whose outcome is still open */
+	int exited; /* the access whose exit was answered and whose outcome is open, or -1 */
+	bool exited_in_regs; /* its results come in R8-R10 (execute_guest.c) */
 };
 
 struct vm {

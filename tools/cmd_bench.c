@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
+#include "bench.h"
 #include "commands.h"
 #include "execute.h"
 #include "facts_probe.h"
@@ -12,15 +14,22 @@
 #include "oracle.h"
 #include "program_build.h"
 
-#define MAX_ROUNDS 256
+#define MAX_ROUNDS BENCH_MAX_ROUNDS
 
 static const char bench_usage[] =
-    "usage: msrexit bench [-n ROUNDS]\n\n"
-    "Measures, on this machine's /dev/kvm: a new VM, an MSR exit round trip, an MSR\n"
-    "KVM handles itself, a batch's end (an I/O exit), filter installation on a\n"
-    "new VM and on one that has run, and the host-side work per program (decode,\n"
-    "oracle, compare), and prints each against one exit round trip. Figures are\n"
-    "medians of ROUNDS rounds (default 20); a noisy machine moves them.\n";
+    "usage: msrexit bench [-n ROUNDS] [--json] [--no-suite]\n\n"
+    "Measures this machine's limit in the same run (a minimal guest loop: one MSR\n"
+    "exit round trip, one RDMSR the kernel handles itself), then msrexit's own\n"
+    "costs against it: an exiting access in a program, an in-kernel one, a #GP'd\n"
+    "one, a CPL3 one, a one-access program, a 64-step mixed program, the whole\n"
+    "conformance suite, a new VM, a reset, filters, and the host-side work per\n"
+    "program. Figures are medians of ROUNDS rounds (default 20); a noisy machine\n"
+    "moves them.\n\n"
+    "  --json       one JSON object instead of the table (keys: limit_exit_us,\n"
+    "               exit_us, limit_in_kernel_us, in_kernel_us, exit_ratio, ...)\n"
+    "  --no-suite   skip timing the conformance suite (about 10 s)\n";
+
+static double median(double *v, int n);
 
 static double now_us(void)
 {
@@ -28,6 +37,11 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+double bench_median(double *v, int n)
+{
+	return median(v, n);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -51,8 +65,12 @@ static void build_reads(struct program *p, uint32_t index, uint64_t mask)
 		pb_rdmsr(p, index)->g.reply_data = (uint64_t)k;
 }
 
-/* Median time of one execute() of p on a fresh VM, VM creation not included. */
-static double time_execute(struct kvm_sys *sys, const struct program *p, int rounds)
+/*
+ * Median time of one execute() of p, VM creation not included: on a fresh
+ * VM, or on one where p ran once before (its pages touched, as in a fuzzer
+ * that reuses its VM, and as in the limit's loop).
+ */
+static double time_execute_on(struct kvm_sys *sys, const struct program *p, int rounds, bool warm)
 {
 	static struct trace t;
 	struct exec_opts o = { .timeout_ms = 5000 };
@@ -64,6 +82,8 @@ static double time_execute(struct kvm_sys *sys, const struct program *p, int rou
 
 		if (vm_create(&vm, sys, p->nvcpus))
 			return -1;
+		if (warm)
+			execute(&vm, p, &o, &t);
 		t0 = now_us();
 		execute(&vm, p, &o, &t);
 		v[r] = now_us() - t0;
@@ -74,6 +94,11 @@ static double time_execute(struct kvm_sys *sys, const struct program *p, int rou
 		}
 	}
 	return median(v, rounds);
+}
+
+static double time_execute(struct kvm_sys *sys, const struct program *p, int rounds)
+{
+	return time_execute_on(sys, p, rounds, false);
 }
 
 /* A new VM with 1 vCPU, and its teardown apart (closing the VM fd waits for the kernel). */
@@ -201,31 +226,147 @@ static void time_host_side(const struct kernel_facts *f, const struct program *p
 	*cmp = (now_us() - t0) / iters;
 }
 
-static void row(const char *what, double us, double per_exit)
+/* 64 accesses that each end in #GP: unknown index, exits off; or EFER read at CPL3. */
+static void build_faults(struct program *gp, struct program *cpl3)
 {
-	if (us < 0)
-		printf("  %-44s %10s: %s\n", what, "failed", kvm_last_error());
-	else
-		printf("  %-44s %10.2f us  %8.2fx an exit round trip\n", what, us, us / per_exit);
+	pb_init(gp, 1, 0);
+	pb_init(cpl3, 1, 0);
+	for (int k = 0; k < PROG_MAX_STEPS; k++) {
+		pb_rdmsr(gp, 0x12345678);
+		pb_rdmsr(cpl3, 0xc0000080)->g.cpl = 3;
+	}
 }
 
-int cmd_bench(int argc, char **argv)
+/* 64 steps in turn: an in-kernel read, an exiting read, an in-kernel write, an exit answered #GP. */
+static void build_mixed(struct program *p, int *nexits, int *nkernel)
 {
-	static struct program exits, kernel, one;
-	double t_exits, t_kernel, t_one, per_exit, per_kernel, vmc, vmd, ff = -1, fl = -1, dec, orc,
-									 cmp, rst, chk;
-	const struct kernel_facts *f;
-	struct kvm_sys *sys;
-	unsigned long n = 20;
-	int rounds, c, st;
+	pb_init(p, 1, REASON_UNKNOWN);
+	*nexits = *nkernel = 0;
+	for (int k = 0; k < PROG_MAX_STEPS; k++) {
+		switch (k % 4) {
+		case 0:
+			pb_rdmsr(p, 0xc0000080);
+			break;
+		case 1:
+			pb_rdmsr(p, 0x12345678)->g.reply_data = (uint64_t)k;
+			break;
+		case 2:
+			pb_wrmsr(p, 0xc0000080, 0xd01);
+			break;
+		default:
+			pb_wrmsr(p, 0x12345678, (uint64_t)k)->g.reply_error = 1;
+		}
+		if (k % 2)
+			++*nexits;
+		else
+			++*nkernel;
+	}
+}
 
-	if (wants_help(argc, argv, bench_usage))
-		return 0;
+/* The whole conformance suite, run as `msrexit conform` would be: seconds and cases. */
+static double time_suite(void)
+{
+	double t0 = now_us();
+	int st = system("/proc/self/exe conform >/dev/null 2>&1");
+
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -1;
+	return (now_us() - t0) / 1e6;
+}
+
+struct figures {
+	double limit_exit, limit_kernel;
+	double exit, kernel, gp, cpl3, one, one_warm, mixed, mixed_limit, suite;
+	double vm_create, vm_destroy, reset, check, filter_first, filter_live;
+	double decode, oracle, compare, exits64;
+};
+
+static void row(const char *what, double us, double unit, const char *unit_name)
+{
+	if (us < 0)
+		printf("  %-46s %10s: %s\n", what, "failed", kvm_last_error());
+	else
+		printf("  %-46s %10.2f us  %7.2fx %s\n", what, us, us / unit, unit_name);
+}
+
+static void print_table(const struct figures *g)
+{
+	const char *ex = "the limit exit", *kn = "the limit RDMSR";
+
+	printf("  the limit: a minimal guest loop, no harness\n");
+	printf("  %-46s %10.2f us\n", "MSR exit round trip", g->limit_exit);
+	printf("  %-46s %10.2f us\n", "RDMSR the kernel handles (with its loop)", g->limit_kernel);
+	printf("  msrexit, against it\n");
+	row("an exiting access in a program", g->exit, g->limit_exit, ex);
+	row("an in-kernel access in a program", g->kernel, g->limit_kernel, kn);
+	row("a #GP'd access (exits off)", g->gp, g->limit_exit, ex);
+	row("a CPL3 access (#GP)", g->cpl3, g->limit_exit, ex);
+	row("a one-access program on a new VM", g->one, g->limit_exit, ex);
+	row("a one-access program (its batch end: an exit)", g->one_warm, g->limit_exit, ex);
+	row("a 64-step mixed program", g->mixed, g->mixed_limit, "its accesses at the limit");
+	if (g->suite >= 0)
+		printf("  %-46s %10.2f s\n", "the whole conformance suite", g->suite);
+	printf("  the rest, against the limit exit\n");
+	row("new VM with 1 vCPU, set up", g->vm_create, g->limit_exit, ex);
+	row("its teardown (vm_destroy: closing the fds)", g->vm_destroy, g->limit_exit, ex);
+	row("reset of a used VM instead (vm_reset)", g->reset, g->limit_exit, ex);
+	row("proof the reset is clean (vm_check_clean)", g->check, g->limit_exit, ex);
+	row("first filter on a new VM", g->filter_first, g->limit_exit, ex);
+	row("filter replaced on a VM that has run", g->filter_live, g->limit_exit, ex);
+	row("decode a 64-step binary program", g->decode, g->limit_exit, ex);
+	row("oracle for a 64-step program", g->oracle, g->limit_exit, ex);
+	row("compare a 64-step trace", g->compare, g->limit_exit, ex);
+	printf("  host-side work per 64-step program: %.2f%% of its %.0f us on KVM\n",
+	       100 * (g->decode + g->oracle + g->compare) / g->exits64, g->exits64);
+}
+
+static void print_json(const struct figures *g, const struct kernel_facts *f, int rounds)
+{
+	printf("{\"kernel\": \"%u.%u\", \"rounds\": %d", f->kver_major, f->kver_minor, rounds);
+	printf(", \"limit_exit_us\": %.3f, \"exit_us\": %.3f, \"exit_ratio\": %.3f", g->limit_exit,
+	       g->exit, g->exit / g->limit_exit);
+	printf(", \"limit_in_kernel_us\": %.3f, \"in_kernel_us\": %.3f, \"in_kernel_ratio\": %.3f",
+	       g->limit_kernel, g->kernel, g->kernel / g->limit_kernel);
+	printf(", \"gp_us\": %.3f, \"cpl3_us\": %.3f, \"one_access_us\": %.3f", g->gp, g->cpl3,
+	       g->one_warm);
+	printf(", \"one_access_new_vm_us\": %.3f", g->one);
+	printf(", \"mixed_us\": %.3f, \"mixed_limit_us\": %.3f", g->mixed, g->mixed_limit);
+	if (g->suite >= 0)
+		printf(", \"suite_s\": %.3f", g->suite);
+	printf(", \"vm_create_us\": %.3f, \"vm_destroy_us\": %.3f, \"reset_us\": %.3f",
+	       g->vm_create, g->vm_destroy, g->reset);
+	printf(", \"check_clean_us\": %.3f, \"filter_first_us\": %.3f, \"filter_live_us\": %.3f",
+	       g->check, g->filter_first, g->filter_live);
+	printf(", \"decode_us\": %.3f, \"oracle_us\": %.3f, \"compare_us\": %.3f}\n", g->decode,
+	       g->oracle, g->compare);
+}
+
+struct bench_opts {
+	int rounds;
+	bool json, suite;
+};
+
+static int parse_bench_opts(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-suite", no_argument, NULL, 's' },
+		{ 0 },
+	};
+	unsigned long n = 20;
+	int c;
+
+	o->json = false;
+	o->suite = true;
 	optind = 1;
-	while ((c = getopt(argc, argv, ":n:")) != -1) {
-		if (c != 'n')
+	while ((c = getopt_long(argc, argv, ":n:", longopts, NULL)) != -1) {
+		if (c == 'j')
+			o->json = true;
+		else if (c == 's')
+			o->suite = false;
+		else if (c != 'n')
 			return option_error("bench", c, argv, bench_usage);
-		if (parse_uint_option("bench", "-n", optarg, 1, MAX_ROUNDS, &n))
+		else if (parse_uint_option("bench", "-n", optarg, 1, MAX_ROUNDS, &n))
 			return EXIT_BAD_INPUT;
 	}
 	if (optind != argc) {
@@ -233,45 +374,87 @@ int cmd_bench(int argc, char **argv)
 			bench_usage);
 		return EXIT_BAD_INPUT;
 	}
-	rounds = (int)n;
+	o->rounds = (int)n;
+	return 0;
+}
+
+/* Per access of a 64-access program on a warm VM: its time less a one-access program's, over 63. */
+static double per_access(struct kvm_sys *sys, const struct program *p, double one, int rounds)
+{
+	double t = time_execute_on(sys, p, rounds, true);
+
+	return t < 0 ? -1 : (t - one) / (PROG_MAX_STEPS - 1);
+}
+
+static int measure(struct kvm_sys *sys, const struct kernel_facts *f, const struct bench_opts *o,
+		   struct figures *g)
+{
+	static struct program exits, kernel, one, gp, cpl3, mixed;
+	int rounds = o->rounds, nexits, nkernel;
+
+	build_reads(&exits, 0x12345678, REASON_UNKNOWN);
+	build_reads(&kernel, 0xc0000080, REASON_UNKNOWN);
+	build_faults(&gp, &cpl3);
+	build_mixed(&mixed, &nexits, &nkernel);
+	pb_init(&one, 1, REASON_UNKNOWN);
+	pb_rdmsr(&one, 0xc0000080);
+	if (bench_limit(sys, rounds, &g->limit_exit, &g->limit_kernel))
+		return -1;
+	g->one = time_execute(sys, &one, rounds);
+	g->one_warm = time_execute_on(sys, &one, rounds, true);
+	g->exits64 = time_execute(sys, &exits, rounds);
+	g->mixed = time_execute_on(sys, &mixed, rounds, true);
+	if (g->one < 0 || g->one_warm < 0 || g->exits64 < 0 || g->mixed < 0)
+		return -1;
+	g->exit = per_access(sys, &exits, g->one_warm, rounds);
+	g->kernel = per_access(sys, &kernel, g->one_warm, rounds);
+	g->gp = per_access(sys, &gp, g->one_warm, rounds);
+	g->cpl3 = per_access(sys, &cpl3, g->one_warm, rounds);
+	if (g->exit < 0 || g->kernel < 0 || g->gp < 0 || g->cpl3 < 0)
+		return -1;
+	/* its accesses at the limit, and the batch's end (one more exit) */
+	g->mixed_limit = (nexits + 1) * g->limit_exit + nkernel * g->limit_kernel;
+	g->suite = o->suite ? time_suite() : -1;
+	if (o->suite && g->suite < 0) {
+		kvm_set_error("the conformance suite did not pass: run msrexit conform");
+		return -1;
+	}
+	time_vm_lifecycle(sys, rounds, &g->vm_create, &g->vm_destroy);
+	time_filters(sys, rounds, &g->filter_first, &g->filter_live);
+	time_reset(sys, rounds, &g->reset, &g->check);
+	time_host_side(f, &exits, &g->decode, &g->oracle, &g->compare);
+	return 0;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct figures g = { 0 };
+	struct bench_opts o;
+	const struct kernel_facts *f;
+	struct kvm_sys *sys;
+	int st;
+
+	if (wants_help(argc, argv, bench_usage))
+		return 0;
+	st = parse_bench_opts(argc, argv, &o);
+	if (st)
+		return st;
 	f = facts_get(&st);
 	sys = f ? kvm_sys_get(&st) : NULL;
 	if (!sys) {
 		fprintf(stderr, "msrexit bench: %s\n", kvm_last_error());
 		return st;
 	}
-	build_reads(&exits, 0x12345678, REASON_UNKNOWN);
-	build_reads(&kernel, 0xc0000080, REASON_UNKNOWN);
-	pb_init(&one, 1, REASON_UNKNOWN);
-	pb_rdmsr(&one, 0xc0000080);
-	printf("msrexit bench: kernel %u.%u, %d rounds, medians\n", f->kver_major, f->kver_minor,
-	       rounds);
-	t_exits = time_execute(sys, &exits, rounds);
-	t_kernel = time_execute(sys, &kernel, rounds);
-	t_one = time_execute(sys, &one, rounds);
-	if (t_exits < 0 || t_kernel < 0 || t_one < 0) {
+	if (!o.json)
+		printf("msrexit bench: kernel %u.%u, %d round%s, medians\n", f->kver_major,
+		       f->kver_minor, o.rounds, o.rounds == 1 ? "" : "s");
+	if (measure(sys, f, &o, &g)) {
 		fprintf(stderr, "msrexit bench: a run failed: %s\n", kvm_last_error());
 		return EXIT_MISMATCH;
 	}
-	per_exit = (t_exits - t_one) / (PROG_MAX_STEPS - 1);
-	per_kernel = (t_kernel - t_one) / (PROG_MAX_STEPS - 1);
-	time_vm_lifecycle(sys, rounds, &vmc, &vmd);
-	time_filters(sys, rounds, &ff, &fl);
-	time_reset(sys, rounds, &rst, &chk);
-	time_host_side(f, &exits, &dec, &orc, &cmp);
-	printf("  %-44s %10.2f us\n", "MSR exit round trip (the unit below)", per_exit);
-	row("MSR KVM handles itself (EFER read)", per_kernel, per_exit);
-	row("a one-access program (batch end: I/O exit)", t_one, per_exit);
-	row("new VM with 1 vCPU, set up for the stub", vmc, per_exit);
-	row("its teardown (vm_destroy: closing the fds)", vmd, per_exit);
-	row("reset of a used VM instead (vm_reset)", rst, per_exit);
-	row("proof the reset is clean (vm_check_clean)", chk, per_exit);
-	row("first filter on a new VM", ff, per_exit);
-	row("filter replaced on a VM that has run", fl, per_exit);
-	row("decode a 64-step binary program", dec, per_exit);
-	row("oracle for a 64-step program", orc, per_exit);
-	row("compare a 64-step trace", cmp, per_exit);
-	printf("  host-side work per 64-step program: %.2f%% of its %.0f us on KVM\n",
-	       100 * (dec + orc + cmp) / t_exits, t_exits);
+	if (o.json)
+		print_json(&g, f, o.rounds);
+	else
+		print_table(&g);
 	return 0;
 }
