@@ -429,7 +429,7 @@ static int measure(struct kvm_sys *sys, const struct kernel_facts *f, const stru
 int cmd_bench(int argc, char **argv)
 {
 	struct figures g = { 0 };
-	struct bench_opts o;
+	struct bench_opts o = { 0 };
 	const struct kernel_facts *f;
 	struct kvm_sys *sys;
 	int st;
