@@ -335,11 +335,27 @@ static enum batch_result on_io_exit(struct vm *vm, struct vcpu *vc, const struct
 	return RUN_ABORT;
 }
 
+/*
+ * The access an exit that stops the run belongs to, found by its RIP: the
+ * accesses before it completed in the kernel and their results are in their
+ * slots, so they are recorded, and the abort is not blamed on an earlier one.
+ */
+static int stopped_at(struct vm *vm, struct vcpu *vc, struct trace *t)
+{
+	const struct kvm_regs *r = regs_get(vc);
+	int k = guest_code_find(&vc->code, vc->next, r->rip);
+
+	if (k < 0)
+		return batch_current_step(vc);
+	settle(vm, vc, k, r, t);
+	return vc->seg_start + k;
+}
+
 enum batch_result batch_on_exit(struct vm *vm, struct vcpu *vc, const struct program *p,
 				const struct exec_opts *o, struct trace *t)
 {
 	struct kvm_run *run = vc->run;
-	int n = batch_current_step(vc);
+	int n;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_X86_RDMSR:
@@ -347,6 +363,9 @@ enum batch_result batch_on_exit(struct vm *vm, struct vcpu *vc, const struct pro
 		return on_msr_exit(vm, vc, p, o, t);
 	case KVM_EXIT_IO:
 		return on_io_exit(vm, vc, p, t);
+	}
+	n = stopped_at(vm, vc, t);
+	switch (run->exit_reason) {
 	case KVM_EXIT_INTERNAL_ERROR:
 		exec_abort(t, n, "KVM_EXIT_INTERNAL_ERROR suberror %u (data 0x%llx 0x%llx)",
 			   run->internal.suberror, (unsigned long long)run->internal.data[0],
