@@ -115,7 +115,7 @@ if [ -e /dev/kvm ]; then
 	expect_full 2 "$bin" run "$seed"
 	expect_full 2 "$bin" facts
 	expect_full 2 "$bin" conform -t capability.system_fd
-	expect_full 2 "$bin" bench -n 1
+	expect_full 2 "$bin" bench -n 1 --no-suite
 	expect 2 "$bin" conform -t capability.system_fd --junit /dev/full
 	# the ok line names what it counts; EFER is KVM's own: no MSR exit, one KVM_RUN
 	expect 0 "$bin" run "$seed"
@@ -124,10 +124,20 @@ if [ -e /dev/kvm ]; then
 	expect 0 "$bin" run "$tmp/efer.msr"
 	echo "$out" | grep -Eq "ok \(1 step, 0 MSR exits, [0-9]+ KVM_RUNs?\)$" || fail "ok line: $out"
 	# figures are printed, never asserted: a noisy machine moves them
-	expect 0 "$bin" bench -n 2
-	for what in "MSR exit round trip" "MSR KVM handles itself" "first filter on a new VM" \
-		"oracle for a 64-step program"; do
+	expect 0 "$bin" bench -n 2 --no-suite
+	for what in "MSR exit round trip" "RDMSR the kernel handles" "an exiting access in a program" \
+		"an in-kernel access in a program" "a CPL3 access" "a 64-step mixed program" \
+		"first filter on a new VM" "oracle for a 64-step program"; do
 		echo "$out" | grep -q "$what" || fail "bench lacks '$what': $out"
 	done
+	# --json: one object with the executor's keys, each a positive number; the suite's time too
+	expect 0 "$bin" bench -n 1 --json
+	echo "$out" | python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+for k in ("limit_exit_us", "exit_us", "limit_in_kernel_us", "in_kernel_us", "exit_ratio",
+          "in_kernel_ratio", "gp_us", "cpl3_us", "one_access_us", "mixed_us", "suite_s"):
+    assert isinstance(o[k], float) and o[k] > 0, k
+' || fail "bench --json: $out"
 fi
 echo "cli: ok"
