@@ -49,20 +49,26 @@ static uint64_t area_gpa(const struct vcpu *vc)
 	return GUEST_VCPU_AREA(vc->id);
 }
 
-/* Access k (k < n) or the end (k == n) goes next, from its after_exit entry. */
-static void go_on_at(struct vcpu *vc, const struct program *p, int k, struct kvm_regs *r)
+/* Access k's operands into R8-R10, for its after_exit entry (the end takes none). */
+static void hand_operands(const struct vcpu *vc, const struct program *p, int k, struct kvm_regs *r)
 {
-	const struct guest_step *g = &p->steps[vc->seg_start + k].g;
-
-	r->rip = vc->code.access[k].after_exit;
-	r->rsp = area_gpa(vc) + AREA_STACK_TOP;
-	r->rflags = 0x2;
-	r->rsi = STUB_RSI_CANARY;
 	if (k < vc->code.n) {
+		const struct guest_step *g = &p->steps[vc->seg_start + k].g;
+
 		r->r8 = g->rax;
 		r->r9 = g->rdx;
 		r->r10 = g->rcx;
 	}
+}
+
+/* Access k (k < n) or the end (k == n) goes next, from its after_exit entry. */
+static void go_on_at(struct vcpu *vc, const struct program *p, int k, struct kvm_regs *r)
+{
+	r->rip = vc->code.access[k].after_exit;
+	r->rsp = area_gpa(vc) + AREA_STACK_TOP;
+	r->rflags = 0x2;
+	r->rsi = STUB_RSI_CANARY;
+	hand_operands(vc, p, k, r);
 }
 
 int batch_load(struct vm *vm, struct vcpu *vc, const struct program *p, int start, int end,
@@ -212,13 +218,7 @@ static int steer_past_swap(struct vm *vm, struct vcpu *vc, const struct program 
 		return 0;
 	if (o->inject != INJECT_HANG)
 		guest_code_set_landing(vm->mem, &vc->code, k, LANDING_AFTER_EXIT);
-	if (k + 1 < vc->code.n) {
-		const struct guest_step *g = &p->steps[vc->seg_start + k + 1].g;
-
-		r->r8 = g->rax;
-		r->r9 = g->rdx;
-		r->r10 = g->rcx;
-	}
+	hand_operands(vc, p, k + 1, r);
 	r->rsi = STUB_RSI_CANARY;
 	vc->exited_in_regs = true;
 	return regs_put(vc, r);
