@@ -18,7 +18,7 @@
 
 /*
  * One 1 MiB area per vCPU. The host writes each batch of accesses there as
- * straight-line code (harness/guest_code.c) with its slots and IRET frames;
+ * straight-line code (harness/kvm/guest_code.c) with its slots and IRET frames;
  * the CPU switches to the RSP0 stack on a fault from CPL3.
  */
 #define GUEST_VCPU_AREA(v) (0x100000u + (unsigned)(v)*0x100000u)
