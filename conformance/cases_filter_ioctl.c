@@ -168,7 +168,10 @@ static int arbitrary_bitmap(struct case_ctx *c)
 	memset(&buf.f, 0, sizeof(buf.f));
 	buf.f.flags = FILTER_DEFAULT_DENY;
 	buf.f.ranges[0] = (struct kvm_msr_filter_range){
-		.flags = RANGE_READ, .nmsrs = 12288, .base = ARB_BASE, .bitmap = buf.bitmap[0]
+		.flags = RANGE_READ,
+		.nmsrs = RANGE_MAX_NMSRS,
+		.base = ARB_BASE,
+		.bitmap = buf.bitmap[0],
 	};
 	for (unsigned k = 0; k < FILTER_BITMAP_MAX; k++)
 		buf.bitmap[0][k] = (uint8_t)next_random(&x);
@@ -179,7 +182,7 @@ static int arbitrary_bitmap(struct case_ctx *c)
 	}
 	pb_init(&p, 1, REASON_UNKNOWN | REASON_FILTER);
 	for (unsigned k = 0; k < PROG_MAX_STEPS; k++)
-		pb_rdmsr(&p, ARB_BASE + (uint32_t)(next_random(&x) % 12288));
+		pb_rdmsr(&p, ARB_BASE + (uint32_t)(next_random(&x) % RANGE_MAX_NMSRS));
 	execute(&vm, &p, &o, &t);
 	vm_destroy(&vm);
 	if (t.abort_step >= 0)

@@ -66,7 +66,7 @@ static void cycle_program(struct program *p)
 	f = pb_filter(p, 0, FILTER_DEFAULT_DENY);
 	for (uint32_t k = 0; k < 16; k++)
 		pb_range(f, RANGE_READ | RANGE_WRITE, 0xc0000000 + k * 0x100, 0x100, ~0ull);
-	pb_range(pb_filter(p, 1, 0), RANGE_WRITE, 0, 12288, 0x5555555555555555ull);
+	pb_range(pb_filter(p, 1, 0), RANGE_WRITE, 0, RANGE_MAX_NMSRS, 0x5555555555555555ull);
 	p->setup_filter = 0;
 	pb_rdmsr(p, 0xc0000080);
 	pb_rdmsr(p, 0x12345678)->g.reply_data = 3;

@@ -4,10 +4,8 @@
 
 #include <linux/kvm.h>
 
+#include "kvm_abi.h"
 #include "program.h"
-
-/* Bitmap bytes one range needs: whole 8-byte words, as the kernel reads them. */
-#define FILTER_BITMAP_MAX 0x600u
 
 struct filter_buf {
 	struct kvm_msr_filter f;

@@ -10,9 +10,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
-
-#define CAP_USER_SPACE_MSR 188
-#define CAP_MSR_FILTER 189
+#include "kvm_abi.h"
 
 static __thread char last_error[512];
 

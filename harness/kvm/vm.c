@@ -8,9 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvm_abi.h"
 #include "vm.h"
-
-#define CAP_USER_SPACE_MSR 188
 
 extern const uint8_t guest_image_start[], guest_image_end[];
 

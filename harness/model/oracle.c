@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kvm_abi.h"
 #include "oracle.h"
 #include "oracle_int.h"
 
@@ -20,8 +21,6 @@
  * - Guest operation numbers other than RDMSR/WRMSR get no alternatives (nalt
  *   0): compare() treats that as "unconstrained".
  */
-
-#define RANGE_MAX_NMSRS 12288u /* 0x600-byte bitmap */
 
 static unsigned filter_nranges(const struct prog_filter *flt)
 {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kvm_abi.h"
 #include "oracle_int.h"
 
 /*
@@ -18,10 +19,6 @@
  * - KVM_CHECK_EXTENSION on a vCPU fd: ret any.
  * - A host_target outside the enum: ret any, no state change.
  */
-
-#define MAX_IO_MSRS 256
-#define CAP_USER_SPACE_MSR 188
-#define CAP_MSR_FILTER 189
 
 static bool on_vm(uint8_t target)
 {

@@ -1,6 +1,7 @@
 /* program.c - program defaults, step names and the binary codec (every byte string decodes). */
 #include <string.h>
 
+#include "kvm_abi.h"
 #include "msr_table.h"
 #include "program.h"
 
@@ -29,8 +30,6 @@
 #define ERROR_BASE 0x9f /* error bytes 0xa0..0xfe mean 1..0x5f; 0xff: literal byte follows */
 #define NMSRS_ESCAPE 0xe0
 #define BITMAP_BYTE_FAULT 0xff
-#define CAP_USER_SPACE_MSR 188
-#define CAP_MSR_FILTER 189
 
 /* Values a fuzzer reaches with one byte (class 3 of a value). Never reorder. */
 /* clang-format off */

@@ -6,24 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvm_abi.h"
+
 #define PROG_MAX_STEPS 64
 #define PROG_MAX_FILTERS 4
-#define PROG_MAX_RANGES 16 /* KVM_MSR_FILTER_MAX_RANGES */
+#define PROG_MAX_RANGES FILTER_MAX_RANGES
 #define PROG_MAX_HOST_MSRS 8
 #define PROG_MAX_VCPUS 2
 #define PROG_FEP_LEN 5 /* the forced-emulation prefix: ud2; 'k' 'v' 'm' */
 #define PROG_HOST_NMSRS_MAX 300 /* host get/set may claim more entries than listed (E2BIG) */
-
-/* Reason mask bits (KVM_MSR_EXIT_REASON_*). */
-#define REASON_INVAL 0x1u
-#define REASON_UNKNOWN 0x2u
-#define REASON_FILTER 0x4u
-#define REASON_VALID_MASK 0x7u
-
-/* Filter and range flags, as the ioctl takes them. */
-#define FILTER_DEFAULT_DENY 0x1u
-#define RANGE_READ 0x1u
-#define RANGE_WRITE 0x2u
 
 enum bitmap_kind {
 	BITMAP_PATTERN = 0, /* byte k of the bitmap is byte (k % 8) of pattern */

@@ -6,10 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kvm_abi.h"
 #include "program.h"
 
-#define KVM_EXIT_RDMSR 29
-#define KVM_EXIT_WRMSR 30
 #define VEC_UD 6
 #define VEC_GP 13
 
