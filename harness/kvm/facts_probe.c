@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "execute.h"
 #include "facts_probe.h"
@@ -16,6 +17,27 @@ static void probe_version(struct kernel_facts *f)
 
 	if (uname(&u) == 0)
 		sscanf(u.release, "%u.%u", &f->kver_major, &f->kver_minor);
+}
+
+/*
+ * The module serving /dev/kvm. kvm_pvm is looked for first: it may be loaded
+ * beside kvm_intel or kvm_amd, and then it is the one the suite runs on.
+ */
+static enum kvm_backend probe_backend(void)
+{
+	static const struct {
+		const char *module;
+		enum kvm_backend backend;
+	} modules[] = {
+		{ "/sys/module/kvm_pvm", BACKEND_KVM_PVM },
+		{ "/sys/module/kvm_intel", BACKEND_KVM_INTEL },
+		{ "/sys/module/kvm_amd", BACKEND_KVM_AMD },
+	};
+
+	for (unsigned i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+		if (access(modules[i].module, F_OK) == 0)
+			return modules[i].backend;
+	return BACKEND_UNKNOWN;
 }
 
 /*
@@ -161,6 +183,7 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 		return EXIT_BAD_INPUT;
 	}
 	probe_version(f);
+	f->backend = probe_backend();
 	f->ignore_msrs = kvm_param("ignore_msrs") == 1;
 	f->ignore_msrs_unread = kvm_param("ignore_msrs") < 0;
 	f->force_emulation_prefix = kvm_param("force_emulation_prefix");
@@ -214,13 +237,26 @@ const char *facts_ignore_msrs_text(const struct kernel_facts *f)
 	return f->ignore_msrs ? "Y" : "N";
 }
 
+const char *facts_backend_text(const struct kernel_facts *f)
+{
+	static const char *names[] = {
+		[BACKEND_UNKNOWN] = "unknown",
+		[BACKEND_KVM_INTEL] = "kvm_intel",
+		[BACKEND_KVM_AMD] = "kvm_amd",
+		[BACKEND_KVM_PVM] = "kvm_pvm",
+	};
+
+	return (unsigned)f->backend < sizeof(names) / sizeof(names[0]) ? names[f->backend] : "?";
+}
+
 void facts_print(const struct kernel_facts *f, FILE *out)
 {
 	fprintf(out,
-		"kernel %u.%u, ignore_msrs=%s, force_emulation_prefix=%d, WRMSRNS %s, "
+		"kernel %u.%u, backend %s, ignore_msrs=%s, force_emulation_prefix=%d, WRMSRNS %s, "
 		"%u-bit canonical addresses\n",
-		f->kver_major, f->kver_minor, facts_ignore_msrs_text(f), f->force_emulation_prefix,
-		f->has_wrmsrns ? "in CPUID" : "not in CPUID", f->va_bits);
+		f->kver_major, f->kver_minor, facts_backend_text(f), facts_ignore_msrs_text(f),
+		f->force_emulation_prefix, f->has_wrmsrns ? "in CPUID" : "not in CPUID",
+		f->va_bits);
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		const struct msr_info *m = &msr_table[i];
 

@@ -18,5 +18,7 @@ const struct kernel_facts *facts_get(int *status);
 void facts_print(const struct kernel_facts *f, FILE *out);
 /* "Y", "N", or that N was assumed because the parameter could not be read. */
 const char *facts_ignore_msrs_text(const struct kernel_facts *f);
+/* The backend's module name ("kvm_pvm", ...), or "unknown" if none of them is loaded. */
+const char *facts_backend_text(const struct kernel_facts *f);
 
 #endif

@@ -22,8 +22,17 @@ struct msr_fact {
 	uint64_t initial[PROG_MAX_VCPUS]; /* value right after VM creation (host read) */
 };
 
+/* Which module serves /dev/kvm: the backends deviate from each other in places (docs/spec.md §9). */
+enum kvm_backend {
+	BACKEND_UNKNOWN = 0,
+	BACKEND_KVM_INTEL,
+	BACKEND_KVM_AMD,
+	BACKEND_KVM_PVM,
+};
+
 struct kernel_facts {
 	unsigned kver_major, kver_minor;
+	enum kvm_backend backend;
 	bool ignore_msrs;
 	bool ignore_msrs_unread; /* /sys/module/kvm/parameters/ignore_msrs unreadable: N assumed */
 	int force_emulation_prefix;
