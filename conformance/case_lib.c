@@ -1,9 +1,8 @@
-/* case_lib.c - helpers for conformance cases: diagnostics, running programs, VMs, requirements. */
+/* case_lib.c - helpers for conformance cases: diagnostics, running programs, VMs. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conform.h"
 #include "execute.h"
@@ -130,44 +129,4 @@ bool case_vm(struct case_ctx *c, struct vm *vm, int nvcpus)
 		return true;
 	case_fail(c, "cannot create a VM: %s", kvm_last_error());
 	return false;
-}
-
-const char CASE_BAD_REQUIREMENT[] = "unknown requirement token";
-
-/* Why one requirement token is not met here, or NULL. */
-static const char *token_unmet(const struct kernel_facts *f, const char *tok, size_t len)
-{
-#define IS(word) (len == sizeof(word) - 1 && !strncmp(tok, word, len))
-	if (IS("force-emulation") && !f->force_emulation_prefix)
-		return "kvm.force_emulation_prefix=0: the guest cannot reach KVM's emulator path";
-	if (IS("no-force-emulation") && f->force_emulation_prefix)
-		return "kvm.force_emulation_prefix is set: the prefix is not a plain #UD here";
-	if (IS("wrmsrns") && !f->has_wrmsrns)
-		return "WRMSRNS is not in the guest CPUID (CPUID.(7,1):EAX[19])";
-	if (IS("no-wrmsrns") && f->has_wrmsrns)
-		return "WRMSRNS is in the guest CPUID: it cannot be shown to be #UD";
-	if (IS("no-ignore-msrs") && f->ignore_msrs)
-		return "kvm.ignore_msrs=Y: unknown MSRs succeed silently and never exit";
-	if (IS("not-kvm_pvm") && access("/sys/module/kvm_pvm", F_OK) == 0)
-		return "known deviation of the kvm_pvm backend (docs/spec.md §9, corpus/findings)";
-	if (IS("force-emulation") || IS("no-force-emulation") || IS("wrmsrns") ||
-	    IS("no-wrmsrns") || IS("no-ignore-msrs") || IS("not-kvm_pvm"))
-		return NULL;
-	return CASE_BAD_REQUIREMENT;
-#undef IS
-}
-
-const char *case_requirement_unmet(const struct kernel_facts *f, const char *req)
-{
-	while (req && *req) {
-		size_t skip = strspn(req, " ,\t"), len;
-		const char *why;
-
-		req += skip;
-		len = strcspn(req, " ,\t");
-		if (len && (why = token_unmet(f, req, len)))
-			return why;
-		req += len;
-	}
-	return NULL;
 }

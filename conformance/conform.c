@@ -15,6 +15,7 @@
 #include "facts_probe.h"
 #include "health.h"
 #include "junit.h"
+#include "requirements.h"
 
 #define MAX_CASES 512
 #define MAX_GLOBS 16
@@ -117,18 +118,28 @@ static bool selected(const struct opts *o, const char *name)
 	return false;
 }
 
+/* The tokens a `# requires:` line may use, "a, b, c", in table order. */
+static const char *requirement_tokens(void)
+{
+	static char list[256];
+	size_t len = 0;
+
+	for (int r = REQ_NONE + 1; r < REQ_COUNT && len < sizeof(list); r++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "",
+				requirement_table[r].token);
+	return list;
+}
+
 /* A program case: its metadata (case_ctx.arg) says what it requires and holds its text. */
 static int program_case_fn(struct case_ctx *c)
 {
 	const struct program_meta *m = c->arg;
-	const char *why = case_requirement_unmet(c->facts, m->requires);
+	const char *bad;
+	const char *why = requirements_unmet(c->facts, m->requires, &bad);
 
-	if (why == CASE_BAD_REQUIREMENT)
-		return case_fail(c,
-				 "'# requires: %s' has a token this suite does not know "
-				 "(force-emulation, no-force-emulation, wrmsrns, no-wrmsrns, "
-				 "no-ignore-msrs, not-kvm_pvm)",
-				 m->requires);
+	if (bad) /* a typo fails the case: a skip would hide it */
+		return case_fail(c, "'# requires: %s' has a token this suite does not know (%s)",
+				 m->requires, requirement_tokens());
 	if (why)
 		return case_skip(c, "%s", why);
 	case_run_text(c, m->text);

@@ -77,14 +77,6 @@ int case_run_on(struct case_ctx *c, struct vm *vm, const struct program *p, bool
 /* A VM for C cases; NULL (case failed, diagnostic written) if it cannot be made. */
 bool case_vm(struct case_ctx *c, struct vm *vm, int nvcpus);
 
-/*
- * Skip reasons from the platform, shared by program `# requires:` lines and C
- * cases: NULL when every token is met, CASE_BAD_REQUIREMENT for a token this
- * suite does not know (a typo must fail the case, not skip it).
- */
-extern const char CASE_BAD_REQUIREMENT[];
-const char *case_requirement_unmet(const struct kernel_facts *f, const char *requires);
-
 /* What one case came to, as the runner reports it. */
 struct case_outcome {
 	int result; /* enum case_result */
