@@ -1,0 +1,208 @@
+/* known.c - what this platform is known to do differently: expected and counted, never reported again. */
+#include <string.h>
+#include <unistd.h>
+
+#include "known.h"
+#include "msr_table.h"
+
+#define MSR_EFER 0xc0000080u
+#define EFER_NXE (1ull << 11)
+#define MSR_MISC_ENABLE 0x1a0u
+/* EMON (7), BTS_UNAVAIL (11), PEBS_UNAVAIL (12): upstream keeps the first, refuses the others */
+#define MISC_ENABLE_F2_BITS ((1ull << 7) | (1ull << 11) | (1ull << 12))
+
+const struct known_desc known_table[KNOWN_COUNT] = {
+	[KNOWN_WRMSRNS_INTERNAL_ERROR] = { "wrmsrns-internal-error",
+					   "kvm_pvm: WRMSRNS at CPL0 gives KVM_EXIT_INTERNAL_ERROR "
+					   "(docs/spec.md §9)" },
+	[KNOWN_F1_EFER_NXE_PENDING] = { "f1-efer-nxe-pending",
+					"kvm_pvm: a host EFER write toggling NXE makes a held "
+					"exit's access run again (corpus/findings F1)" },
+	[KNOWN_F2_MISC_ENABLE] = { "f2-misc-enable",
+				   "kvm_pvm: guest MISC_ENABLE writes of EMON, BTS_UNAVAIL or "
+				   "PEBS_UNAVAIL are taken (corpus/findings F2)" },
+};
+
+/* The same test `msrexit conform` makes for "requires: not-kvm_pvm". */
+void platform_detect(struct platform *pl)
+{
+	pl->kvm_pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Host GET/SET_MSRS entry j (the list repeats up to nmsrs). */
+static const struct host_msr *host_entry(const struct host_step *h, unsigned j)
+{
+	return &h->list[j % h->nlist];
+}
+
+/* What step k of vCPU vcpu left in MSR index, if it wrote it; returns false if it did not. */
+static bool step_wrote(const struct step *s, const struct trace *t, int k, unsigned vcpu,
+		       uint32_t index, uint64_t *val)
+{
+	bool wrote = false;
+
+	if (s->vcpu != vcpu)
+		return false;
+	if (step_is_write(s->kind)) {
+		const struct guest_obs *o = &t->g[k];
+
+		/* an access answered in user space leaves the kernel's MSR alone */
+		if (guest_index(&s->g) != index || !o->ran || o->exited || o->faulted)
+			return false;
+		*val = guest_wrmsr_value(&s->g);
+		return true;
+	}
+	if (s->kind != STEP_HOST_SET_MSRS || !t->h[k].ran || t->h[k].ret <= 0 || !s->h.nlist)
+		return false;
+	for (long j = 0; j < t->h[k].ret; j++) {
+		if (host_entry(&s->h, (unsigned)j)->index == index) {
+			*val = host_entry(&s->h, (unsigned)j)->value;
+			wrote = true;
+		}
+	}
+	return wrote;
+}
+
+/* The kernel's value of index on vcpu before step n, as the run went; false if unknown. */
+static bool value_before(const struct program *p, const struct trace *t,
+			 const struct kernel_facts *f, unsigned vcpu, int n, uint32_t index,
+			 uint64_t *val)
+{
+	int pos = msr_table_pos(index);
+	bool known = pos >= 0 && pos < 64 && f->msr[pos].host_read_ok;
+
+	if (known)
+		*val = f->msr[pos].initial[vcpu < PROG_MAX_VCPUS ? vcpu : 0];
+	for (int k = 0; k < n; k++)
+		if (step_wrote(&p->steps[k], t, k, vcpu, index, val))
+			known = true;
+	return known;
+}
+
+/* kvm_pvm without WRMSRNS in CPUID: the CPL0 instruction stops the vCPU instead of #UD. */
+static bool is_wrmsrns_internal_error(const struct program *p, const struct trace *t,
+				      const struct kernel_facts *f, const struct mismatch *m)
+{
+	const struct step *s;
+
+	if (f->has_wrmsrns || m->step != t->abort_step || m->step < 0 || m->step >= p->nsteps)
+		return false;
+	s = &p->steps[m->step];
+	return s->kind == STEP_WRMSRNS && s->g.cpl == 0 && !s->g.fep &&
+	       starts_with(t->abort_msg, "KVM_EXIT_INTERNAL_ERROR");
+}
+
+/* Whether host step k (a SET_MSRS that was done) toggled EFER.NXE on vcpu. */
+static bool toggles_nxe(const struct program *p, const struct trace *t,
+			const struct kernel_facts *f, int k, unsigned vcpu)
+{
+	uint64_t before = 0, after = 0;
+
+	if (!value_before(p, t, f, vcpu, k, MSR_EFER, &before) ||
+	    !step_wrote(&p->steps[k], t, k, vcpu, MSR_EFER, &after))
+		return false;
+	return ((before ^ after) & EFER_NXE) != 0;
+}
+
+/* F1: a held exit, then (before its vCPU runs again) a host write that toggles EFER.NXE. */
+static bool is_f1(const struct program *p, const struct trace *t, const struct kernel_facts *f,
+		  const struct mismatch *m)
+{
+	const struct step *s;
+
+	if (m->step != t->abort_step || m->step < 0 || m->step >= p->nsteps ||
+	    !starts_with(t->abort_msg, "a second MSR exit for one access"))
+		return false;
+	s = &p->steps[m->step];
+	if (!step_is_guest(s->kind) || !(s->g.reply_flags & REPLY_HOLD))
+		return false;
+	for (int k = m->step + 1; k < p->nsteps; k++) {
+		const struct step *h = &p->steps[k];
+
+		if (h->vcpu != s->vcpu)
+			continue;
+		if (step_is_guest(h->kind) || h->kind == STEP_HOST_IMMEDIATE_EXIT)
+			break; /* the held exit completed here */
+		if (h->kind == STEP_HOST_SET_MSRS && toggles_nxe(p, t, f, k, s->vcpu))
+			return true;
+	}
+	return false;
+}
+
+/* A guest write to MISC_ENABLE that changes a bit of F2. */
+static bool is_f2_write(const struct program *p, const struct trace *t,
+			const struct kernel_facts *f, int n)
+{
+	const struct step *s = &p->steps[n];
+	uint64_t before = 0;
+
+	if (!step_is_write(s->kind) || guest_index(&s->g) != MSR_MISC_ENABLE)
+		return false;
+	if (!value_before(p, t, f, s->vcpu, n, MSR_MISC_ENABLE, &before))
+		return true; /* nothing known to compare with: the write may change them */
+	return ((before ^ guest_wrmsr_value(&s->g)) & MISC_ENABLE_F2_BITS) != 0;
+}
+
+static bool touches_misc_enable(const struct step *s)
+{
+	if (step_is_guest(s->kind))
+		return guest_index(&s->g) == MSR_MISC_ENABLE;
+	if (s->kind != STEP_HOST_GET_MSRS && s->kind != STEP_HOST_SET_MSRS)
+		return false;
+	for (unsigned i = 0; i < s->h.nlist && i < PROG_MAX_HOST_MSRS; i++)
+		if (s->h.list[i].index == MSR_MISC_ENABLE)
+			return true;
+	return false;
+}
+
+/* F2: the write itself, or a later access to MISC_ENABLE on a vCPU the kernel let it change. */
+static bool is_f2(const struct program *p, const struct trace *t, const struct kernel_facts *f,
+		  const struct mismatch *m)
+{
+	const struct step *s;
+
+	if (m->step < 0 || m->step >= p->nsteps || m->step == t->abort_step)
+		return false;
+	s = &p->steps[m->step];
+	if (!touches_misc_enable(s))
+		return false;
+	if (is_f2_write(p, t, f, m->step))
+		return true;
+	for (int k = 0; k < m->step; k++)
+		if (p->steps[k].vcpu == s->vcpu && is_f2_write(p, t, f, k) && t->g[k].ran &&
+		    !t->g[k].exited && !t->g[k].faulted)
+			return true;
+	return false;
+}
+
+static int explain_one(const struct program *p, const struct trace *t, const struct mismatch *m,
+		       const struct kernel_facts *f, const struct platform *pl)
+{
+	if (!pl->kvm_pvm)
+		return KNOWN_NONE;
+	if (is_wrmsrns_internal_error(p, t, f, m))
+		return KNOWN_WRMSRNS_INTERNAL_ERROR;
+	if (is_f1(p, t, f, m))
+		return KNOWN_F1_EFER_NXE_PENDING;
+	if (is_f2(p, t, f, m))
+		return KNOWN_F2_MISC_ENABLE;
+	return KNOWN_NONE;
+}
+
+int known_explain(const struct program *p, const struct trace *t, const struct verdict *v,
+		  const struct kernel_facts *f, const struct platform *pl, int *why)
+{
+	int first = -1;
+
+	for (unsigned i = 0; i < v->n && i < MAX_MISMATCHES; i++) {
+		why[i] = explain_one(p, t, &v->m[i], f, pl);
+		if (why[i] == KNOWN_NONE && first < 0)
+			first = (int)i;
+	}
+	return first;
+}

@@ -1,0 +1,46 @@
+/* known.h - what this platform is known to do differently: expected and counted, never reported again. */
+#ifndef MSREXIT_KNOWN_H
+#define MSREXIT_KNOWN_H
+
+#include <stdbool.h>
+
+#include "facts.h"
+#include "program.h"
+#include "trace.h"
+
+/*
+ * Each entry is a fact of docs/spec.md §9 or a finding in corpus/findings
+ * that `msrexit conform` skips on the platform ("requires: not-kvm_pvm",
+ * "requires: wrmsrns"). A fuzzer input that shows one is not a finding.
+ */
+enum known_id {
+	KNOWN_NONE = -1,
+	KNOWN_WRMSRNS_INTERNAL_ERROR, /* kvm_pvm: CPL0 WRMSRNS ends KVM_RUN in an internal error */
+	KNOWN_F1_EFER_NXE_PENDING, /* kvm_pvm: a held exit runs again after a host NXE toggle */
+	KNOWN_F2_MISC_ENABLE, /* kvm_pvm: guest MISC_ENABLE writes of bits 7, 11, 12 are taken */
+	KNOWN_COUNT,
+};
+
+struct known_desc {
+	const char *name; /* a word, for counters */
+	const char *what;
+};
+
+extern const struct known_desc known_table[KNOWN_COUNT];
+
+/* What the facts do not say about the platform (yet). */
+struct platform {
+	bool kvm_pvm; /* the kvm_pvm backend provides /dev/kvm */
+};
+
+void platform_detect(struct platform *pl);
+
+/*
+ * Explains each of the v->n mismatches of a run of p (trace t): why[i] is
+ * the known_id that explains mismatch i, or KNOWN_NONE. Returns the position
+ * of the first mismatch nothing known explains, or -1 if all are explained.
+ */
+int known_explain(const struct program *p, const struct trace *t, const struct verdict *v,
+		  const struct kernel_facts *f, const struct platform *pl, int *why);
+
+#endif
