@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
 	build-essential cmake ninja-build	# the build
 	clang libclang-rt-14-dev		# clang, its sanitizer and libFuzzer runtimes
+	afl++					# AFL++: afl-clang-fast, afl-fuzz, afl-tmin, afl-plot
+	gnuplot-nox				# afl-plot's graphs in campaign reports
 	clang-format				# style check
 	binutils				# objcopy: the guest stub image
 	python3					# junit checks in the tests

@@ -16,5 +16,16 @@ if [ -e /dev/kvm ]; then
 fi
 
 ci/build.sh asan
-cd build-asan
-ctest --output-on-failure "$@"
+(cd build-asan && ctest --output-on-failure "$@")
+
+# The fuzz flavours: bounded libFuzzer (ASan+UBSan) and AFL++ runs, where clang/AFL++ are here.
+for flavour in fuzz afl; do
+	st=0
+	ci/build.sh "$flavour" || st=$?
+	if [ $st -eq 4 ]; then
+		echo "test: the $flavour flavour is skipped: its compiler is not installed"
+		continue
+	fi
+	[ $st -eq 0 ] || exit $st
+	(cd "build-$flavour" && ctest -L fuzz --output-on-failure)
+done
