@@ -1,4 +1,4 @@
-/* case_lib.c - helpers for conformance cases: diagnostics, running programs, VMs. */
+/* case_lib.c - helpers for conformance cases: diagnostics, running programs. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,12 +121,4 @@ int case_run_text(struct case_ctx *c, const char *text)
 		return -1;
 	}
 	return case_run(c, &p);
-}
-
-bool case_vm(struct case_ctx *c, struct vm *vm, int nvcpus)
-{
-	if (vm_create(vm, c->sys, nvcpus) == 0)
-		return true;
-	case_fail(c, "cannot create a VM: %s", kvm_last_error());
-	return false;
 }

@@ -14,21 +14,16 @@
 #define MSR_EFER 0xc0000080u
 
 /* A VM with "deny guest reads of EFER" installed, and a program that shows it is in force. */
-static bool deny_efer_vm(struct case_ctx *c, struct vm *vm, struct program *p)
+static void deny_efer_vm(struct case_ctx *c, struct vm *vm, struct program *p)
 {
 	pb_init(p, 1, REASON_FILTER);
 	pb_range(pb_filter(p, 0, 0), RANGE_READ, MSR_EFER, 1, 0);
 	p->setup_filter = 0;
 	pb_rdmsr(p, MSR_EFER)->g.reply_data = 0x1234;
 	pb_rdmsr(p, 0xc0000081); /* STAR: still allowed */
-	if (!case_vm(c, vm, 1))
-		return false;
-	if (vm_enable_cap_fd(vm->fd, 0, REASON_FILTER) || filter_install(vm->fd, &p->filters[0])) {
-		case_fail(c, "installing a valid filter failed: %s", strerror(errno));
-		vm_destroy(vm);
-		return false;
-	}
-	return true;
+	vm_create(vm, c->sys, 1);
+	vm_enable_cap_fd(vm->fd, 0, REASON_FILTER);
+	filter_install(vm->fd, &p->filters[0]);
 }
 
 /*
@@ -48,10 +43,10 @@ static struct prog_filter other_filter(void)
 static void expect_einval(struct case_ctx *c, int fd, const struct prog_filter *f, const char *what,
 			  unsigned bit)
 {
-	int r = filter_install(fd, f);
+	int r = __filter_install(fd, f);
 
-	CASE_EXPECT(c, r == -1 && errno == EINVAL, "%s bit %u: ret %d errno %d, want -1 EINVAL",
-		    what, bit, r, r ? errno : 0);
+	CASE_EXPECT(c, r == -EINVAL, "%s bit %u: %d (%s), want -EINVAL", what, bit, r,
+		    r ? kvm_last_error() : "ok");
 }
 
 /* Filter flags outside DEFAULT_DENY (bits 1..31): EINVAL, and the old filter stays. */
@@ -61,8 +56,7 @@ static int bad_filter_flags(struct case_ctx *c)
 	struct prog_filter bad;
 	struct vm vm;
 
-	if (!deny_efer_vm(c, &vm, &p))
-		return CASE_FAIL;
+	deny_efer_vm(c, &vm, &p);
 	for (unsigned bit = 1; bit < 32; bit++) {
 		bad = other_filter();
 		bad.flags = 1u << bit;
@@ -80,8 +74,7 @@ static int bad_range_flags(struct case_ctx *c)
 	struct prog_filter bad;
 	struct vm vm;
 
-	if (!deny_efer_vm(c, &vm, &p))
-		return CASE_FAIL;
+	deny_efer_vm(c, &vm, &p);
 	bad = other_filter();
 	bad.ranges[0].flags = 0;
 	expect_einval(c, vm.fd, &bad, "range flags zero,", 0);
@@ -102,8 +95,7 @@ static int bad_range_in_any_slot(struct case_ctx *c)
 	struct prog_filter bad;
 	struct vm vm;
 
-	if (!deny_efer_vm(c, &vm, &p))
-		return CASE_FAIL;
+	deny_efer_vm(c, &vm, &p);
 	for (unsigned slot = 0; slot < PROG_MAX_RANGES; slot++) {
 		memset(&bad, 0, sizeof(bad));
 		for (unsigned k = 0; k <= slot; k++)
@@ -123,12 +115,11 @@ static int wrong_fds(struct case_ctx *c)
 	struct vm vm;
 	int r;
 
-	if (!deny_efer_vm(c, &vm, &p))
-		return CASE_FAIL;
-	r = filter_install(vm.vcpu[0].fd, NULL);
-	CASE_EXPECT(c, r == -1 && errno == EINVAL, "vCPU fd: ret %d errno %d", r, r ? errno : 0);
-	r = filter_install(c->sys->fd, NULL);
-	CASE_EXPECT(c, r == -1 && errno == EINVAL, "/dev/kvm: ret %d errno %d", r, r ? errno : 0);
+	deny_efer_vm(c, &vm, &p);
+	r = __filter_install(vm.vcpu[0].fd, NULL);
+	CASE_EXPECT(c, r == -EINVAL, "vCPU fd: %d (%s)", r, r ? kvm_last_error() : "ok");
+	r = __filter_install(c->sys->fd, NULL);
+	CASE_EXPECT(c, r == -EINVAL, "/dev/kvm: %d (%s)", r, r ? kvm_last_error() : "ok");
 	/* neither cleared the VM's filter */
 	case_run_on(c, &vm, &p, true);
 	vm_destroy(&vm);
@@ -163,8 +154,7 @@ static int arbitrary_bitmap(struct case_ctx *c)
 
 	if (c->facts->ignore_msrs)
 		return case_skip(c, "kvm.ignore_msrs=Y: unknown MSRs never exit");
-	if (!case_vm(c, &vm, 1))
-		return CASE_FAIL;
+	vm_create(&vm, c->sys, 1);
 	memset(&buf.f, 0, sizeof(buf.f));
 	buf.f.flags = FILTER_DEFAULT_DENY;
 	buf.f.ranges[0] = (struct kvm_msr_filter_range){
@@ -175,8 +165,8 @@ static int arbitrary_bitmap(struct case_ctx *c)
 	};
 	for (unsigned k = 0; k < FILTER_BITMAP_MAX; k++)
 		buf.bitmap[0][k] = (uint8_t)next_random(&x);
-	if (vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN | REASON_FILTER) ||
-	    ioctl(vm.fd, KVM_X86_SET_MSR_FILTER, &buf.f)) {
+	vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN | REASON_FILTER);
+	if (ioctl(vm.fd, KVM_X86_SET_MSR_FILTER, &buf.f)) {
 		vm_destroy(&vm);
 		return case_fail(c, "installing a random 12288-MSR bitmap: %s", strerror(errno));
 	}
@@ -216,10 +206,11 @@ static int bitmap_whole_words(struct case_ctx *c)
 
 	if (mem == MAP_FAILED)
 		return case_fail(c, "mmap: %s", strerror(errno));
-	if (mprotect(mem + page, (size_t)page, PROT_NONE) || !case_vm(c, &vm, 1)) {
+	if (mprotect(mem + page, (size_t)page, PROT_NONE)) {
 		munmap(mem, 2 * (size_t)page);
-		return c->failed ? CASE_FAIL : case_fail(c, "mprotect: %s", strerror(errno));
+		return case_fail(c, "mprotect: %s", strerror(errno));
 	}
+	vm_create(&vm, c->sys, 1);
 	memset(mem, 0xff, (size_t)page);
 	f.ranges[0] =
 	    (struct kvm_msr_filter_range){ .flags = RANGE_READ, .nmsrs = 1, .base = 0xc0000080 };

@@ -37,8 +37,7 @@ static int close_with_pending_exit(struct case_ctx *c)
 		struct exec_opts o = { 0 };
 		int r;
 
-		if (!case_vm(c, &vm, 1))
-			return CASE_FAIL;
+		vm_create(&vm, c->sys, 1);
 		vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN);
 		pb_init(&p, 1, REASON_UNKNOWN);
 		pb_rdmsr(&p, 0x12345678);
@@ -86,8 +85,7 @@ static int create_destroy_cycles(struct case_ctx *c)
 	for (int round = 0; round < 300 && !c->failed; round++) {
 		struct vm vm;
 
-		if (!case_vm(c, &vm, 1 + round % 2))
-			return CASE_FAIL;
+		vm_create(&vm, c->sys, 1 + round % 2);
 		p.nvcpus = (uint8_t)(1 + round % 2);
 		if (run_program_on(&vm, &p, c->facts, &o, &r))
 			case_fail(c,

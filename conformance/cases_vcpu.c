@@ -56,8 +56,7 @@ static int two_threads(struct case_ctx *c)
 
 	if (c->facts->ignore_msrs)
 		return case_skip(c, "kvm.ignore_msrs=Y: unknown MSRs never exit");
-	if (!case_vm(c, &vm, 2))
-		return CASE_FAIL;
+	vm_create(&vm, c->sys, 2);
 	vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN);
 	for (int round = 0; round < 8 && !c->failed; round++) {
 		int started = 0;
@@ -87,12 +86,8 @@ static int per_vm_state(struct case_ctx *c)
 	static struct program pa, pb;
 	struct vm a, b;
 
-	if (!case_vm(c, &a, 1))
-		return CASE_FAIL;
-	if (!case_vm(c, &b, 1)) {
-		vm_destroy(&a);
-		return CASE_FAIL;
-	}
+	vm_create(&a, c->sys, 1);
+	vm_create(&b, c->sys, 1);
 	/* A: UNKNOWN and FILTER exits, a filter denying everything */
 	pb_init(&pa, 1, REASON_UNKNOWN | REASON_FILTER);
 	pb_filter(&pa, 0, FILTER_DEFAULT_DENY);

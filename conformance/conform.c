@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,20 +147,41 @@ static int program_case_fn(struct case_ctx *c)
 	return CASE_PASS;
 }
 
-/* Child side: run the case, send "result\nskip reason\ndiag..." up the pipe. */
+/* Child side: send "result\nskip reason\ndiag..." up the pipe; the case process ends. */
+static void __attribute__((noreturn)) send_outcome(struct case_ctx *c, int ret, int fd)
+{
+	int r = case_finish(c, ret);
+	FILE *out = fdopen(fd, "w");
+
+	if (!out)
+		_exit(3);
+	fprintf(out, "%d\n%s\n%s", r, c->skip_reason, c->diag ? c->diag : "");
+	fclose(out);
+	_exit(0);
+}
+
+/* The case this process runs, and its pipe: for a failed plain KVM call to end it. */
+static struct case_ctx *child_case;
+static int child_fd;
+
+/* A plain harness call failed (kvm.h): its message is the case's failure, and the case ends. */
+static void end_case_on_kvm_failure(const char *msg)
+{
+	static pthread_mutex_t ending = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&ending); /* a second thread failing meanwhile waits for the exit */
+	case_fail(child_case, "%s", msg);
+	send_outcome(child_case, CASE_FAIL, child_fd);
+}
+
 static void run_child(const struct conform_case *cc, const struct kernel_facts *f, int fd)
 {
 	struct case_ctx c = { .facts = f, .sys = kvm_sys_get(NULL), .arg = cc->arg };
-	int r;
-	FILE *out;
 
-	r = case_finish(&c, cc->fn(&c));
-	out = fdopen(fd, "w");
-	if (!out)
-		_exit(3);
-	fprintf(out, "%d\n%s\n%s", r, c.skip_reason, c.diag ? c.diag : "");
-	fclose(out);
-	_exit(0);
+	child_case = &c;
+	child_fd = fd;
+	kvm_set_fail_hook(end_case_on_kvm_failure);
+	send_outcome(&c, cc->fn(&c), fd);
 }
 
 static char *read_all(int fd)
@@ -203,9 +225,8 @@ static void parse_child(const char *buf, struct case_outcome *oc)
 	}
 }
 
-/* Runs one case in a child process, so a crash or a hang is that case's failure only. */
-static void run_case(const struct conform_case *cc, const struct kernel_facts *f,
-		     struct case_outcome *oc)
+void conform_run_case(const struct conform_case *cc, const struct kernel_facts *f,
+		      struct case_outcome *oc)
 {
 	int pfd[2], status = 0;
 	double t0 = now();
@@ -355,7 +376,7 @@ static int run_selected(const struct conform_case *cases, const int *sel, int ns
 			not_run(oc);
 			skipped++;
 		} else {
-			run_case(&cases[sel[k]], f, oc);
+			conform_run_case(&cases[sel[k]], f, oc);
 			/* the last case run also answers for a WARN from teardown after it */
 			bad = k == nsel - 1 || case_stop_signal() ?
 				  health_final_check(&h, report, sizeof(report)) :

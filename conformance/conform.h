@@ -74,9 +74,6 @@ int case_run_text(struct case_ctx *c, const char *text);
 /* On a VM the case made; setup_done: the case applied the program's mask/filter itself. */
 int case_run_on(struct case_ctx *c, struct vm *vm, const struct program *p, bool setup_done);
 
-/* A VM for C cases; NULL (case failed, diagnostic written) if it cannot be made. */
-bool case_vm(struct case_ctx *c, struct vm *vm, int nvcpus);
-
 /* What one case came to, as the runner reports it. */
 struct case_outcome {
 	int result; /* enum case_result */
@@ -87,6 +84,14 @@ struct case_outcome {
 
 /* Case result for the runner: the ctx state after the case function. */
 int case_finish(struct case_ctx *c, int ret);
+
+/*
+ * Runs one case in a process of its own, so a crash or a hang is that case's
+ * failure only; so is a plain KVM call that fails (kvm.h): its message
+ * becomes the case's failure diagnostic.
+ */
+void conform_run_case(const struct conform_case *cc, const struct kernel_facts *f,
+		      struct case_outcome *oc);
 
 int conform_main(int argc, char **argv);
 

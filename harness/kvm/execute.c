@@ -202,15 +202,16 @@ static int run_segment(struct vm *vm, const struct program *p, int start, int en
 
 static int setup(struct vm *vm, const struct program *p, struct trace *t)
 {
-	if (vm_enable_cap_fd(vm->fd, 0, p->mask) < 0) {
+	int r = __vm_enable_cap_fd(vm->fd, 0, p->mask);
+
+	if (r < 0) {
 		exec_abort(t, 0, "set-up: KVM_ENABLE_CAP(USER_SPACE_MSR, mask 0x%llx) failed: %s",
-			   (unsigned long long)p->mask, strerror(errno));
+			   (unsigned long long)p->mask, strerror(-r));
 		return -1;
 	}
 	/* an invalid set-up filter is refused, and the oracle expects exactly that */
 	if (p->setup_filter < p->nfilters)
-		t->setup_filter_err =
-		    filter_install(vm->fd, &p->filters[p->setup_filter]) ? errno : 0;
+		t->setup_filter_err = -__filter_install(vm->fd, &p->filters[p->setup_filter]);
 	return 0;
 }
 

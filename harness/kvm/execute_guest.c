@@ -171,7 +171,7 @@ static void inject_skip(struct vcpu *vc)
 {
 	struct kvm_regs regs;
 
-	vcpu_run_immediate_exit(vc);
+	__vcpu_run_immediate_exit(vc);
 	if (ioctl(vc->fd, KVM_GET_REGS, &regs) == 0) {
 		regs.rip++;
 		ioctl(vc->fd, KVM_SET_REGS, &regs);

@@ -29,6 +29,14 @@ static void record(struct host_obs *o, long r)
 	o->err = r < 0 ? errno : 0;
 }
 
+/* A __ form's result (kvm.h), recorded as the ioctl returned it: -1 and errno. */
+static void record_neg(struct host_obs *o, int r)
+{
+	o->ran = true;
+	o->ret = r < 0 ? -1 : r;
+	o->err = r < 0 ? -r : 0;
+}
+
 static void msr_list(const struct vm *vm, const struct step *s, struct host_obs *o, bool set)
 {
 	unsigned n = s->h.nmsrs;
@@ -57,10 +65,9 @@ static int immediate_exit(struct vm *vm, const struct step *s, struct host_obs *
 			  int n)
 {
 	struct kvm_run *run = vm->vcpu[s->vcpu].run;
-	long r;
+	int r = __vcpu_run_immediate_exit(&vm->vcpu[s->vcpu]);
 
-	r = vcpu_run_immediate_exit(&vm->vcpu[s->vcpu]);
-	record(o, r);
+	record_neg(o, r);
 	if (r >= 0) {
 		exec_abort(t, n, "KVM_RUN with immediate_exit=1 ran the guest (exit reason %u)",
 			   run->exit_reason);
@@ -105,11 +112,12 @@ int exec_host_step(struct vm *vm, const struct program *p, int n, struct trace *
 
 	switch (s->kind) {
 	case STEP_HOST_MASK:
-		record(o, vm_enable_cap_fd(target_fd(vm, s, vm->fd), s->h.flags, s->h.arg));
+		record_neg(o, __vm_enable_cap_fd(target_fd(vm, s, vm->fd), s->h.flags, s->h.arg));
 		break;
 	case STEP_HOST_FILTER:
-		record(o, filter_install(target_fd(vm, s, vm->fd),
-					 s->h.arg < p->nfilters ? &p->filters[s->h.arg] : NULL));
+		record_neg(o,
+			   __filter_install(target_fd(vm, s, vm->fd),
+					    s->h.arg < p->nfilters ? &p->filters[s->h.arg] : NULL));
 		break;
 	case STEP_HOST_GET_MSRS:
 	case STEP_HOST_SET_MSRS:

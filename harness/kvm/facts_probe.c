@@ -76,11 +76,12 @@ static int probe_host_reads(struct vm *vm, struct kernel_facts *f)
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		for (int v = 0; v < vm->nvcpus; v++) {
 			uint64_t data = 0;
-			int r = msr_io_one(vm->vcpu[v].fd, KVM_GET_MSRS, msr_table[i].index, &data);
+			int r =
+			    __msr_io_one(vm->vcpu[v].fd, KVM_GET_MSRS, msr_table[i].index, &data);
 
 			if (r < 0) {
-				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %m",
-					      msr_table[i].index);
+				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %s",
+					      msr_table[i].index, strerror(-r));
 				return EXIT_MISMATCH;
 			}
 			if (v == 0)
@@ -153,7 +154,7 @@ static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 		kvm_set_error("the watchdog cannot be set up: %s", why);
 		return EXIT_BAD_INPUT; /* this process's limits, not the kernel's behaviour */
 	}
-	if (vm_create(&vm, sys, 1))
+	if (__vm_create(&vm, sys, 1))
 		return EXIT_BAD_INPUT;
 	r = execute(&vm, &p, &o, &t);
 	vm_destroy(&vm);
@@ -189,7 +190,7 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 	f->force_emulation_prefix = kvm_param("force_emulation_prefix");
 	if (f->force_emulation_prefix < 0)
 		f->force_emulation_prefix = 0;
-	if (vm_create(&vm, sys, PROG_MAX_VCPUS))
+	if (__vm_create(&vm, sys, PROG_MAX_VCPUS))
 		return EXIT_BAD_INPUT; /* the device works (opened), this environment does not */
 	r = probe_cpuid(&vm, f); /* after probe_version: the canonical rule depends on it */
 	if (!r)

@@ -1,9 +1,11 @@
 /* filter.c - turns a program's filter description into the KVM_X86_SET_MSR_FILTER argument. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "filter.h"
+#include "kvm.h"
 
 /* An address no process maps: the kernel's copy of the bitmap must fail with EFAULT. */
 #define UNREADABLE_BITMAP ((__u8 *)0x8)
@@ -35,15 +37,23 @@ void filter_build(const struct prog_filter *pf, struct filter_buf *buf)
 	}
 }
 
-int filter_install(int fd, const struct prog_filter *pf)
+int __filter_install(int fd, const struct prog_filter *pf)
 {
 	struct filter_buf *buf = malloc(sizeof(*buf));
+	char args[64];
 	int r;
 
+	kvm_clear_error();
 	if (!buf)
-		return -1;
+		return kvm_error(ENOMEM, "out of memory");
 	filter_build(pf, buf);
-	r = ioctl(fd, KVM_X86_SET_MSR_FILTER, &buf->f);
+	snprintf(args, sizeof(args), "flags 0x%x, %u ranges", buf->f.flags, pf ? pf->nranges : 0);
+	r = KVM_IOCTL(fd, KVM_X86_SET_MSR_FILTER, &buf->f, args);
 	free(buf);
 	return r;
+}
+
+void filter_install(int fd, const struct prog_filter *pf)
+{
+	kvm_check(__filter_install(fd, pf), __func__);
 }

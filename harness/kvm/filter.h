@@ -15,7 +15,8 @@ struct filter_buf {
 
 /* NULL filter = "none": flags 0, no ranges (clears any filter). */
 void filter_build(const struct prog_filter *pf, struct filter_buf *buf);
-/* KVM_X86_SET_MSR_FILTER on fd; returns the ioctl's result, errno set. */
-int filter_install(int fd, const struct prog_filter *pf);
+/* KVM_X86_SET_MSR_FILTER on fd: plain fails loudly, __ returns 0 or -errno (kvm.h). */
+void filter_install(int fd, const struct prog_filter *pf);
+int __filter_install(int fd, const struct prog_filter *pf);
 
 #endif

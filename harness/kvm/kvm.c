@@ -33,17 +33,67 @@ void kvm_clear_error(void)
 	last_error[0] = 0;
 }
 
-long kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args)
+int kvm_error(int err, const char *fmt, ...)
 {
-	long r = ioctl(fd, req, arg);
+	va_list ap;
 
-	if (r < 0) {
-		int e = errno;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return -err;
+}
 
-		kvm_set_error("%s(%s) failed: %s (errno %d)", name, args ? args : "", strerror(e),
-			      e);
-		errno = e;
-	}
+int kvm_errno(const char *fmt, ...)
+{
+	int e = errno;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	n = strlen(last_error);
+	snprintf(last_error + n, sizeof(last_error) - n, ": %s (errno %d)", strerror(e), e);
+	return -e;
+}
+
+int kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args)
+{
+	int r = ioctl(fd, req, arg);
+
+	return r < 0 ? kvm_errno("%s(%s)", name, args ? args : "") : r;
+}
+
+static void __attribute__((noreturn)) fail_default(const char *msg)
+{
+	fprintf(stderr, "msrexit: %s\n", msg);
+	exit(EXIT_BAD_INPUT);
+}
+
+static kvm_fail_hook fail_hook = fail_default;
+
+void kvm_set_fail_hook(kvm_fail_hook hook)
+{
+	fail_hook = hook ? hook : fail_default;
+}
+
+void kvm_fail(const char *fmt, ...)
+{
+	char msg[sizeof(last_error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memcpy(last_error, msg, sizeof(msg));
+	fail_hook(msg);
+	fail_default(msg);
+}
+
+int kvm_check(int r, const char *fn)
+{
+	if (r < 0)
+		kvm_fail("%s: %s", fn, last_error);
 	return r;
 }
 

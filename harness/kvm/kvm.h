@@ -2,6 +2,23 @@
 #ifndef MSREXIT_KVM_H
 #define MSREXIT_KVM_H
 
+/*
+ * Errors, one idiom for the whole KVM side (the KVM selftests' split: vm_create()
+ * asserts, __vm_ioctl() returns). A call that sets something up comes in two
+ * forms. The plain name() succeeds or does not return: it hands
+ * "name: IOCTL(args): strerror (errno N)" to the failure hook, whose default
+ * prints it on stderr and exits with EXIT_BAD_INPUT; a conformance case's
+ * process installs one that fails the case with the message. __name() is for
+ * the callers to whom the error is the point (a case testing an ioctl's errno,
+ * a host step recording it, a reset that falls back to a new VM): it returns
+ * >= 0 on success and -errno on failure (when no system call failed, the one
+ * that fits: -EINVAL for a bad argument, -EIO for a VM not clean after a
+ * reset), with kvm_last_error() saying the same in words, and never calls the
+ * hook. Each __name() clears kvm_last_error() first, so it only ever explains
+ * the latest call. EXIT_* are process exit statuses, nothing else:
+ * kvm_sys_get() and facts_get() give one because their callers exit with it.
+ */
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,14 +36,26 @@
 const char *kvm_last_error(void);
 void kvm_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvm_clear_error(void);
+/* For __ forms: kvm_last_error() becomes the message; returns -err. */
+int kvm_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a failed system call: "call: strerror (errno N)"; returns -errno. */
+int kvm_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Takes a plain call's failure message; must not return (if it does, the default runs). */
+typedef void (*kvm_fail_hook)(const char *msg);
+/* For the whole process; NULL restores the default (stderr, exit EXIT_BAD_INPUT). */
+void kvm_set_fail_hook(kvm_fail_hook hook);
+/* Hands the message to the hook (kvm_last_error() says it too). */
+void kvm_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* For plain forms: r from the __ form; below 0, fails with "fn: <kvm_last_error()>". */
+int kvm_check(int r, const char *fn);
 
 /*
- * ioctl that records "NAME(args): strerror" as the last error on failure.
- * Use for set-up; a host step whose errno is the observation calls ioctl().
- * A building block: it does not clear the error (the call using it did), and
- * a failure the caller goes on from must use ioctl() instead.
+ * ioctl() for __ forms: on failure returns -errno and sets kvm_last_error() to
+ * "NAME(args): strerror (errno N)". A building block: it does not clear the
+ * error (the call using it did).
  */
-long kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args);
+int kvm_ioctl_named(int fd, unsigned long req, void *arg, const char *name, const char *args);
 #define KVM_IOCTL(fd, req, arg, args) kvm_ioctl_named(fd, req, arg, #req, args)
 
 struct kvm_sys {

@@ -38,7 +38,7 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 	sys = kvm_sys_get(&st);
 	if (!sys)
 		return st;
-	if (vm_create(&vm, sys, p->nvcpus))
+	if (__vm_create(&vm, sys, p->nvcpus))
 		return EXIT_BAD_INPUT; /* KVM is there (opened), this environment cannot run it */
 	execute(&vm, p, &o, &r->t);
 	vm_destroy(&vm);
@@ -53,9 +53,9 @@ static int pool_fresh(struct vm_pool *pool)
 	sys = kvm_sys_get(&st);
 	if (!sys)
 		return st;
-	if (vm_create(&pool->vm, sys, PROG_MAX_VCPUS))
+	if (__vm_create(&pool->vm, sys, PROG_MAX_VCPUS))
 		return EXIT_BAD_INPUT;
-	if (vm_snapshot_take(&pool->vm)) {
+	if (__vm_snapshot_take(&pool->vm)) {
 		vm_destroy(&pool->vm);
 		return EXIT_BAD_INPUT;
 	}
@@ -73,7 +73,7 @@ static int pool_prepare(struct vm_pool *pool, char *note, size_t size)
 	if (!pool->ready)
 		return pool_fresh(pool);
 	pool->resets++;
-	if (!vm_reset(&pool->vm) && (!pool->check || !vm_check_clean(&pool->vm)))
+	if (!__vm_reset(&pool->vm) && (!pool->check || !__vm_check_clean(&pool->vm)))
 		return EXIT_OK;
 	snprintf(note, size, "%s", kvm_last_error());
 	vm_pool_destroy(pool);

@@ -19,34 +19,51 @@ const uint8_t *guest_image(unsigned long *size)
 	return guest_image_start;
 }
 
-int msr_io_one(int fd, unsigned long req, uint32_t index, uint64_t *data)
+int __msr_io_one(int fd, unsigned long req, uint32_t index, uint64_t *data)
 {
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
 	} one = { .hdr.nmsrs = 1, .e.index = index, .e.data = *data };
-	int r = ioctl(fd, req, &one);
+	int r;
 
+	kvm_clear_error();
+	r = ioctl(fd, req, &one);
+	if (r < 0)
+		return kvm_errno("%s(MSR 0x%x)",
+				 req == KVM_GET_MSRS ? "KVM_GET_MSRS" : "KVM_SET_MSRS", index);
 	*data = one.e.data;
 	return r;
 }
 
-int vcpu_run_immediate_exit(struct vcpu *vc)
+int __vcpu_run_immediate_exit(struct vcpu *vc)
 {
+	char args[48];
 	int r;
 
+	kvm_clear_error();
+	snprintf(args, sizeof(args), "vcpu %d, immediate_exit=1", vc->id);
 	vc->run->immediate_exit = 1;
-	r = ioctl(vc->fd, KVM_RUN, 0);
+	r = KVM_IOCTL(vc->fd, KVM_RUN, 0, args);
 	vc->run->immediate_exit = 0;
 	return r;
 }
 
-int vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask)
+int __vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask)
 {
 	struct kvm_enable_cap cap = { .cap = CAP_USER_SPACE_MSR, .flags = flags };
+	char args[96];
 
+	kvm_clear_error();
 	cap.args[0] = mask;
-	return ioctl(fd, KVM_ENABLE_CAP, &cap);
+	snprintf(args, sizeof(args), "KVM_CAP_X86_USER_SPACE_MSR, flags 0x%x, mask 0x%llx", flags,
+		 (unsigned long long)mask);
+	return KVM_IOCTL(fd, KVM_ENABLE_CAP, &cap, args);
+}
+
+void vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask)
+{
+	kvm_check(__vm_enable_cap_fd(fd, flags, mask), __func__);
 }
 
 static uint64_t gdt_code64(unsigned dpl)
@@ -119,30 +136,35 @@ static int load_stub(struct vm *vm)
 	unsigned long size;
 	const uint8_t *img = guest_image(&size);
 
-	if (size < sizeof(struct stub_header) || size > GUEST_IMAGE_MAX) {
-		kvm_set_error("guest image has a bad size (%lu bytes)", size);
-		return -1;
-	}
+	if (size < sizeof(struct stub_header) || size > GUEST_IMAGE_MAX)
+		return kvm_error(ENOEXEC, "guest image has a bad size (%lu bytes)", size);
 	memcpy(vm->mem + GUEST_IMAGE, img, size);
 	/* the host reads the header from its own copy: the guest can write its memory */
 	vm->stub = (const struct stub_header *)img;
-	if (vm->stub->magic != STUB_MAGIC || vm->stub->abi_version != STUB_ABI_VERSION) {
-		kvm_set_error("guest image header: magic 0x%x version %u, want 0x%x version %u",
-			      vm->stub->magic, vm->stub->abi_version, STUB_MAGIC, STUB_ABI_VERSION);
-		return -1;
-	}
+	if (vm->stub->magic != STUB_MAGIC || vm->stub->abi_version != STUB_ABI_VERSION)
+		return kvm_error(
+		    ENOEXEC, "guest image header: magic 0x%x version %u, want 0x%x version %u",
+		    vm->stub->magic, vm->stub->abi_version, STUB_MAGIC, STUB_ABI_VERSION);
 	return 0;
 }
 
-int vm_write_memory(struct vm *vm)
+int __vm_write_memory(struct vm *vm)
 {
+	int r;
+
 	kvm_clear_error();
-	if (load_stub(vm))
-		return -1;
+	r = load_stub(vm);
+	if (r)
+		return r;
 	write_gdt(vm);
 	write_idt(vm);
 	write_tss_and_paging(vm);
 	return 0;
+}
+
+void vm_write_memory(struct vm *vm)
+{
+	kvm_check(__vm_write_memory(vm), __func__);
 }
 
 static void seg(struct kvm_segment *s, uint16_t sel, int code, unsigned dpl)
@@ -162,9 +184,10 @@ static void seg(struct kvm_segment *s, uint16_t sel, int code, unsigned dpl)
 static int setup_sregs(struct vm *vm, struct vcpu *vc)
 {
 	struct kvm_sregs sr;
+	int r = KVM_IOCTL(vc->fd, KVM_GET_SREGS, &sr, "vcpu");
 
-	if (KVM_IOCTL(vc->fd, KVM_GET_SREGS, &sr, "vcpu") < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	seg(&sr.cs, SEL_KERNEL_CS, 1, 0);
 	seg(&sr.ss, SEL_KERNEL_DS, 0, 0);
 	/*
@@ -189,7 +212,7 @@ static int setup_sregs(struct vm *vm, struct vcpu *vc)
 	sr.cr4 = 0x20; /* PAE */
 	sr.efer = 0xd01; /* NXE LMA LME SCE */
 	(void)vm;
-	return KVM_IOCTL(vc->fd, KVM_SET_SREGS, &sr, "long mode") < 0 ? -1 : 0;
+	return KVM_IOCTL(vc->fd, KVM_SET_SREGS, &sr, "long mode");
 }
 
 static int setup_regs(struct vm *vm, struct vcpu *vc)
@@ -200,7 +223,7 @@ static int setup_regs(struct vm *vm, struct vcpu *vc)
 	r.rsp = GUEST_VCPU_AREA(vc->id) + AREA_STACK_TOP;
 	r.rdi = GUEST_VCPU_AREA(vc->id);
 	r.rflags = 0x2;
-	return KVM_IOCTL(vc->fd, KVM_SET_REGS, &r, "entry") < 0 ? -1 : 0;
+	return KVM_IOCTL(vc->fd, KVM_SET_REGS, &r, "entry");
 }
 
 /* The CPUID KVM supports, with this vCPU's APIC ID in it. */
@@ -211,10 +234,8 @@ static int setup_cpuid(struct vm *vm, struct vcpu *vc)
 	struct kvm_cpuid2 *c = malloc(sz);
 	int r;
 
-	if (!c) {
-		kvm_set_error("out of memory");
-		return -1;
-	}
+	if (!c)
+		return kvm_error(ENOMEM, "out of memory");
 	memcpy(c, sup, sz);
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -224,7 +245,7 @@ static int setup_cpuid(struct vm *vm, struct vcpu *vc)
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = (uint32_t)vc->id;
 	}
-	r = KVM_IOCTL(vc->fd, KVM_SET_CPUID2, c, "supported CPUID") < 0 ? -1 : 0;
+	r = KVM_IOCTL(vc->fd, KVM_SET_CPUID2, c, "supported CPUID");
 	free(c);
 	return r;
 }
@@ -236,28 +257,34 @@ static int make_runnable(struct vcpu *vc)
 
 	if (vc->id == 0)
 		return 0;
-	return KVM_IOCTL(vc->fd, KVM_SET_MP_STATE, &mp, "RUNNABLE") < 0 ? -1 : 0;
+	return KVM_IOCTL(vc->fd, KVM_SET_MP_STATE, &mp, "RUNNABLE");
 }
 
 static int vcpu_create(struct vm *vm, int id)
 {
 	struct vcpu *vc = &vm->vcpu[id];
 	char args[32];
+	int r;
 
 	snprintf(args, sizeof(args), "vcpu %d", id);
 	vc->id = id;
-	vc->fd = (int)KVM_IOCTL(vm->fd, KVM_CREATE_VCPU, (void *)(long)id, args);
-	if (vc->fd < 0)
-		return -1;
+	r = KVM_IOCTL(vm->fd, KVM_CREATE_VCPU, (void *)(long)id, args);
+	if (r < 0)
+		return r;
+	vc->fd = r;
 	vc->run = mmap(NULL, vm->sys->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vc->fd, 0);
 	if (vc->run == MAP_FAILED) {
 		vc->run = NULL;
-		kvm_set_error("mmap(kvm_run of vcpu %d) failed: %s", id, strerror(errno));
-		return -1;
+		return kvm_errno("mmap(kvm_run of vcpu %d)", id);
 	}
 	vc->area = vm->mem + GUEST_VCPU_AREA(id);
-	if (setup_cpuid(vm, vc) || setup_sregs(vm, vc) || setup_regs(vm, vc))
-		return -1;
+	r = setup_cpuid(vm, vc);
+	if (!r)
+		r = setup_sregs(vm, vc);
+	if (!r)
+		r = setup_regs(vm, vc);
+	if (r)
+		return r;
 	if (vm->sys->has_sync_regs)
 		vc->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	return make_runnable(vc);
@@ -271,62 +298,78 @@ static int vm_memory(struct vm *vm)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
-		kvm_set_error("mmap(guest memory, %u bytes) failed: %s", GUEST_MEM_SIZE,
-			      strerror(errno));
-		return -1;
+		return kvm_errno("mmap(guest memory, %u bytes)", GUEST_MEM_SIZE);
 	}
 	region.memory_size = GUEST_MEM_SIZE;
 	region.userspace_addr = (uint64_t)(uintptr_t)vm->mem;
-	return KVM_IOCTL(vm->fd, KVM_SET_USER_MEMORY_REGION, &region, "slot 0, 8 MiB at 0") < 0 ?
-		   -1 :
-		   0;
+	return KVM_IOCTL(vm->fd, KVM_SET_USER_MEMORY_REGION, &region, "slot 0, 8 MiB at 0");
 }
 
-int vm_create_bare(struct vm *vm, struct kvm_sys *sys)
+int __vm_create_bare(struct vm *vm, struct kvm_sys *sys)
 {
+	int r;
+
 	kvm_clear_error();
 	memset(vm, 0, sizeof(*vm));
 	vm->sys = sys;
-	vm->fd = -1;
 	for (int i = 0; i < PROG_MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
-	vm->fd = (int)KVM_IOCTL(sys->fd, KVM_CREATE_VM, 0, "type 0");
-	if (vm->fd < 0)
-		goto fail;
-	if (vm_memory(vm) || vm_write_memory(vm))
-		goto fail;
-	if (KVM_IOCTL(vm->fd, KVM_CREATE_IRQCHIP, 0, "") < 0)
-		goto fail;
-	return 0;
-fail:
-	vm_destroy(vm);
-	return -1;
-}
-
-int vm_add_vcpus(struct vm *vm, int nvcpus)
-{
-	kvm_clear_error();
-	if (nvcpus < 1 || vm->nvcpus + nvcpus > PROG_MAX_VCPUS) {
-		kvm_set_error("vm_add_vcpus: %d more vCPUs (at most %d in all)", nvcpus,
-			      PROG_MAX_VCPUS);
-		return -1;
-	}
-	for (int i = 0; i < nvcpus; i++, vm->nvcpus++)
-		if (vcpu_create(vm, vm->nvcpus))
-			return -1;
-	return 0;
-}
-
-int vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus)
-{
-	kvm_clear_error();
-	if (vm_create_bare(vm, sys))
-		return -1;
-	if (vm_add_vcpus(vm, nvcpus)) {
+	r = KVM_IOCTL(sys->fd, KVM_CREATE_VM, 0, "type 0");
+	vm->fd = r < 0 ? -1 : r;
+	if (r >= 0)
+		r = vm_memory(vm);
+	if (!r)
+		r = __vm_write_memory(vm);
+	if (!r)
+		r = KVM_IOCTL(vm->fd, KVM_CREATE_IRQCHIP, 0, "");
+	if (r < 0)
 		vm_destroy(vm);
-		return -1;
+	return r < 0 ? r : 0;
+}
+
+void vm_create_bare(struct vm *vm, struct kvm_sys *sys)
+{
+	kvm_check(__vm_create_bare(vm, sys), __func__);
+}
+
+int __vm_add_vcpus(struct vm *vm, int nvcpus)
+{
+	int r;
+
+	kvm_clear_error();
+	if (nvcpus < 1 || vm->nvcpus + nvcpus > PROG_MAX_VCPUS)
+		return kvm_error(EINVAL, "%d more vCPUs for a VM with %d: at most %d in all",
+				 nvcpus, vm->nvcpus, PROG_MAX_VCPUS);
+	for (int i = 0; i < nvcpus; i++, vm->nvcpus++) {
+		r = vcpu_create(vm, vm->nvcpus);
+		if (r)
+			return r;
 	}
 	return 0;
+}
+
+void vm_add_vcpus(struct vm *vm, int nvcpus)
+{
+	kvm_check(__vm_add_vcpus(vm, nvcpus), __func__);
+}
+
+int __vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus)
+{
+	int r;
+
+	kvm_clear_error();
+	r = __vm_create_bare(vm, sys);
+	if (r)
+		return r;
+	r = __vm_add_vcpus(vm, nvcpus);
+	if (r)
+		vm_destroy(vm);
+	return r;
+}
+
+void vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus)
+{
+	kvm_check(__vm_create(vm, sys, nvcpus), __func__);
 }
 
 void vm_destroy(struct vm *vm)

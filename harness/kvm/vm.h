@@ -37,36 +37,55 @@ struct vm {
 
 struct vm_snapshot;
 
-/* Returns 0, or -1 with kvm_last_error() naming the failing step (the VM is then destroyed). */
-int vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus);
+/*
+ * Plain forms fail loudly, __ forms return 0 or -errno (kvm.h). A VM with
+ * nvcpus vCPUs; a VM whose making failed is safe to vm_destroy (__vm_create
+ * and __vm_create_bare already did).
+ */
+void vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus);
+int __vm_create(struct vm *vm, struct kvm_sys *sys, int nvcpus);
 /* In two halves, for cases that act between VM and vCPU creation. */
-int vm_create_bare(struct vm *vm, struct kvm_sys *sys);
-int vm_add_vcpus(struct vm *vm, int nvcpus);
+void vm_create_bare(struct vm *vm, struct kvm_sys *sys);
+int __vm_create_bare(struct vm *vm, struct kvm_sys *sys);
+void vm_add_vcpus(struct vm *vm, int nvcpus);
+int __vm_add_vcpus(struct vm *vm, int nvcpus);
 void vm_destroy(struct vm *vm);
 
 /* GDT, IDT, TSS, page tables and the stub image into guest memory (as vm_create does). */
-int vm_write_memory(struct vm *vm);
+void vm_write_memory(struct vm *vm);
+int __vm_write_memory(struct vm *vm);
 
 /*
  * Reuse (vm_reset.c): vm_snapshot_take records the state right after
  * vm_create; vm_reset returns the VM to it (memory, registers, every MSR KVM
  * lists, local APIC, events, mask 0, no filter) far cheaper than a new VM;
  * vm_check_clean compares the state with the snapshot and says what differs.
- * All return 0, or -1 with kvm_last_error() set.
  */
-int vm_snapshot_take(struct vm *vm);
-int vm_reset(struct vm *vm);
-int vm_check_clean(struct vm *vm);
+void vm_snapshot_take(struct vm *vm);
+int __vm_snapshot_take(struct vm *vm);
+void vm_reset(struct vm *vm);
+int __vm_reset(struct vm *vm);
+void vm_check_clean(struct vm *vm);
+int __vm_check_clean(struct vm *vm);
 void vm_snapshot_free(struct vm *vm);
 
-/* KVM_GET_MSRS or KVM_SET_MSRS (req) of one MSR on fd: the ioctl's result (1: done); *data in/out. */
-int msr_io_one(int fd, unsigned long req, uint32_t index, uint64_t *data);
+/*
+ * KVM_GET_MSRS or KVM_SET_MSRS (req) of one MSR on fd, *data in/out: the
+ * number of MSRs done (0: KVM refused it), or -errno. Every caller looks at
+ * that, so there is no plain form.
+ */
+int __msr_io_one(int fd, unsigned long req, uint32_t index, uint64_t *data);
 
-/* KVM_RUN with immediate_exit set: completes a pending exit, never runs the guest. */
-int vcpu_run_immediate_exit(struct vcpu *vc);
+/*
+ * KVM_RUN with immediate_exit set: completes a pending exit, never runs the
+ * guest. Returns KVM_RUN's result: -EINTR is the normal outcome, >= 0 means
+ * it ran the guest. No plain form: callers record or ignore it.
+ */
+int __vcpu_run_immediate_exit(struct vcpu *vc);
 
 /* KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on fd with the given flags and mask. */
-int vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask);
+void vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask);
+int __vm_enable_cap_fd(int fd, uint32_t flags, uint64_t mask);
 
 /* The embedded guest image. */
 const uint8_t *guest_image(unsigned long *size);

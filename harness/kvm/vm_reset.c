@@ -44,10 +44,11 @@ static bool msr_volatile(uint32_t index)
 	       index == 0xe8; /* APERF */
 }
 
-#define GET(fd, req, p, what)                        \
-	do {                                         \
-		if (KVM_IOCTL(fd, req, p, what) < 0) \
-			return -1;                   \
+#define GET(fd, req, p, what)                         \
+	do {                                          \
+		int r_ = KVM_IOCTL(fd, req, p, what); \
+		if (r_ < 0)                           \
+			return r_;                    \
 	} while (0)
 
 static void add_if_readable(int fd, struct msr_set *s, uint32_t index)
@@ -57,7 +58,7 @@ static void add_if_readable(int fd, struct msr_set *s, uint32_t index)
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->e[i].index == index)
 			return;
-	if (s->n < SNAP_MAX_MSRS && msr_io_one(fd, KVM_GET_MSRS, index, &data) == 1)
+	if (s->n < SNAP_MAX_MSRS && __msr_io_one(fd, KVM_GET_MSRS, index, &data) == 1)
 		s->e[s->n++] = (struct kvm_msr_entry){ .index = index, .data = data };
 }
 
@@ -71,10 +72,8 @@ static int snapshot_msrs(struct kvm_sys *sys, int fd, struct msr_set *s)
 	struct kvm_msr_list *list = calloc(1, sizeof(*list) + SNAP_MAX_MSRS * sizeof(__u32));
 	static const uint32_t lone[] = { 0x179, 0x17a, 0x17b, 0x3b };
 
-	if (!list) {
-		kvm_set_error("out of memory");
-		return -1;
-	}
+	if (!list)
+		return kvm_error(ENOMEM, "out of memory");
 	s->n = 0;
 	list->nmsrs = SNAP_MAX_MSRS;
 	/* without the list, the other sources below still cover the guest's MSRs */
@@ -110,10 +109,9 @@ static int read_set(int fd, const struct msr_set *s, struct msr_set *cur)
 		buf.hdr.nmsrs = n;
 		for (unsigned i = 0; i < n; i++)
 			buf.e[i] = (struct kvm_msr_entry){ .index = s->e[base + i].index };
-		if (ioctl(fd, KVM_GET_MSRS, &buf) != (int)n) {
-			kvm_set_error("KVM_GET_MSRS of the snapshot's MSRs read fewer than %u", n);
-			return -1;
-		}
+		if (ioctl(fd, KVM_GET_MSRS, &buf) != (int)n)
+			return kvm_error(
+			    EIO, "KVM_GET_MSRS of the snapshot's MSRs read fewer than %u", n);
 		memcpy(&cur->e[base], buf.e, n * sizeof(buf.e[0]));
 	}
 	return 0;
@@ -134,24 +132,31 @@ static int read_state(struct vcpu *vc, struct vcpu_state *st, const char *what)
 
 static int save_vcpu(struct vm *vm, struct vcpu *vc, struct vcpu_state *st)
 {
-	if (read_state(vc, st, "snapshot"))
-		return -1;
-	return snapshot_msrs(vm->sys, vc->fd, &st->msrs);
+	int r = read_state(vc, st, "snapshot");
+
+	return r ? r : snapshot_msrs(vm->sys, vc->fd, &st->msrs);
 }
 
-int vm_snapshot_take(struct vm *vm)
+int __vm_snapshot_take(struct vm *vm)
 {
+	int r;
+
 	kvm_clear_error();
 	vm_snapshot_free(vm);
 	vm->snap = calloc(1, sizeof(*vm->snap));
-	if (!vm->snap) {
-		kvm_set_error("out of memory");
-		return -1;
+	if (!vm->snap)
+		return kvm_error(ENOMEM, "out of memory");
+	for (int v = 0; v < vm->nvcpus; v++) {
+		r = save_vcpu(vm, &vm->vcpu[v], &vm->snap->v[v]);
+		if (r)
+			return r;
 	}
-	for (int v = 0; v < vm->nvcpus; v++)
-		if (save_vcpu(vm, &vm->vcpu[v], &vm->snap->v[v]))
-			return -1;
 	return 0;
+}
+
+void vm_snapshot_take(struct vm *vm)
+{
+	kvm_check(__vm_snapshot_take(vm), __func__);
 }
 
 void vm_snapshot_free(struct vm *vm)
@@ -160,10 +165,15 @@ void vm_snapshot_free(struct vm *vm)
 	vm->snap = NULL;
 }
 
-/* A completion left pending by an aborted run is carried out now, not in the next program. */
+/*
+ * A completion left pending by an aborted run is carried out now, not in the
+ * next program. What KVM_RUN says is not the reset's concern (its EINTR is the
+ * normal outcome): the restore that follows writes every register back.
+ */
 static void flush_pending(struct vcpu *vc)
 {
-	vcpu_run_immediate_exit(vc);
+	__vcpu_run_immediate_exit(vc);
+	kvm_clear_error();
 	vc->held = false;
 	vc->seg_start = vc->seg_end = 0;
 }
@@ -177,9 +187,10 @@ static int restore_msrs(int v, struct vcpu *vc, const struct msr_set *snap, stru
 {
 	bool refused = false;
 	uint32_t bad = 0;
+	int r = read_set(vc->fd, snap, cur);
 
-	if (read_set(vc->fd, snap, cur))
-		return -1;
+	if (r)
+		return r;
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < snap->n; i++) {
 			const struct kvm_msr_entry *e = &snap->e[i];
@@ -188,16 +199,14 @@ static int restore_msrs(int v, struct vcpu *vc, const struct msr_set *snap, stru
 				continue;
 			uint64_t data = e->data;
 
-			if (msr_io_one(vc->fd, KVM_SET_MSRS, e->index, &data) != 1 && !refused) {
+			if (__msr_io_one(vc->fd, KVM_SET_MSRS, e->index, &data) != 1 && !refused) {
 				refused = true;
 				bad = e->index;
 			}
 		}
 	}
-	if (refused) {
-		kvm_set_error("reset: vCPU %d: KVM refused to restore MSR 0x%x", v, bad);
-		return -1;
-	}
+	if (refused)
+		return kvm_error(EIO, "reset: vCPU %d: KVM refused to restore MSR 0x%x", v, bad);
 	return 0;
 }
 
@@ -205,11 +214,13 @@ static int restore_vcpu(struct vm *vm, int v)
 {
 	struct vcpu *vc = &vm->vcpu[v];
 	struct vcpu_state *st = &vm->snap->v[v];
+	int r;
 
 	flush_pending(vc);
 	GET(vc->fd, KVM_SET_SREGS, &st->sregs, "reset");
-	if (restore_msrs(v, vc, &st->msrs, &vm->snap->now.msrs))
-		return -1;
+	r = restore_msrs(v, vc, &st->msrs, &vm->snap->now.msrs);
+	if (r)
+		return r;
 	GET(vc->fd, KVM_SET_LAPIC, &st->lapic, "reset");
 	GET(vc->fd, KVM_SET_REGS, &st->regs, "reset");
 	GET(vc->fd, KVM_SET_DEBUGREGS, &st->debugregs, "reset");
@@ -226,34 +237,40 @@ static int restore_vcpu(struct vm *vm, int v)
  */
 static int restore_memory(struct vm *vm)
 {
-	if (madvise(vm->mem, GUEST_MEM_SIZE, MADV_DONTNEED)) {
-		kvm_set_error("reset: madvise(guest memory): %s", strerror(errno));
-		return -1;
-	}
-	return vm_write_memory(vm);
+	if (madvise(vm->mem, GUEST_MEM_SIZE, MADV_DONTNEED))
+		return kvm_errno("reset: madvise(guest memory)");
+	return __vm_write_memory(vm);
 }
 
-int vm_reset(struct vm *vm)
+int __vm_reset(struct vm *vm)
 {
+	int r;
+
 	kvm_clear_error();
-	if (!vm->snap) {
-		kvm_set_error("vm_reset: no snapshot (vm_snapshot_take first)");
-		return -1;
+	if (!vm->snap)
+		return kvm_error(EINVAL, "no snapshot (vm_snapshot_take first)");
+	r = __vm_enable_cap_fd(vm->fd, 0, 0);
+	if (!r)
+		r = __filter_install(vm->fd, NULL);
+	if (r)
+		return kvm_error(-r, "reset: clearing the mask or the filter: %s", strerror(-r));
+	for (int v = 0; v < vm->nvcpus; v++) {
+		r = restore_vcpu(vm, v);
+		if (r)
+			return r;
 	}
-	if (vm_enable_cap_fd(vm->fd, 0, 0) || filter_install(vm->fd, NULL)) {
-		kvm_set_error("reset: clearing the mask or the filter: %s", strerror(errno));
-		return -1;
-	}
-	for (int v = 0; v < vm->nvcpus; v++)
-		if (restore_vcpu(vm, v))
-			return -1;
 	return restore_memory(vm);
+}
+
+void vm_reset(struct vm *vm)
+{
+	kvm_check(__vm_reset(vm), __func__);
 }
 
 static int differs(int v, const char *what)
 {
-	kvm_set_error("vCPU %d is not clean after reset: %s differs from the snapshot", v, what);
-	return -1;
+	return kvm_error(EIO, "vCPU %d is not clean after reset: %s differs from the snapshot", v,
+			 what);
 }
 
 static int compare_msrs(int v, int fd, const struct msr_set *snap, struct msr_set *cur)
@@ -263,11 +280,10 @@ static int compare_msrs(int v, int fd, const struct msr_set *snap, struct msr_se
 	for (unsigned i = 0; i < snap->n; i++) {
 		if (msr_volatile(snap->e[i].index) || cur->e[i].data == snap->e[i].data)
 			continue;
-		kvm_set_error(
-		    "vCPU %d is not clean after reset: MSR 0x%x is 0x%llx, snapshot 0x%llx", v,
+		return kvm_error(
+		    EIO, "vCPU %d is not clean after reset: MSR 0x%x is 0x%llx, snapshot 0x%llx", v,
 		    snap->e[i].index, (unsigned long long)cur->e[i].data,
 		    (unsigned long long)snap->e[i].data);
-		return -1;
 	}
 	return 0;
 }
@@ -293,9 +309,10 @@ static int check_vcpu(struct vm *vm, int v)
 	struct vcpu *vc = &vm->vcpu[v];
 	const struct vcpu_state *st = &vm->snap->v[v];
 	struct vcpu_state *now = &vm->snap->now;
+	int r = read_state(vc, now, "check");
 
-	if (read_state(vc, now, "check"))
-		return -1;
+	if (r)
+		return r;
 	if (memcmp(&now->regs, &st->regs, sizeof(now->regs)))
 		return differs(v, "KVM_GET_REGS");
 	if (memcmp(&now->sregs, &st->sregs, sizeof(now->sregs)))
@@ -314,15 +331,22 @@ static int check_vcpu(struct vm *vm, int v)
 	return compare_msrs(v, vc->fd, &st->msrs, &now->msrs);
 }
 
-int vm_check_clean(struct vm *vm)
+int __vm_check_clean(struct vm *vm)
 {
+	int r;
+
 	kvm_clear_error();
-	if (!vm->snap) {
-		kvm_set_error("vm_check_clean: no snapshot");
-		return -1;
+	if (!vm->snap)
+		return kvm_error(EINVAL, "no snapshot (vm_snapshot_take first)");
+	for (int v = 0; v < vm->nvcpus; v++) {
+		r = check_vcpu(vm, v);
+		if (r)
+			return r;
 	}
-	for (int v = 0; v < vm->nvcpus; v++)
-		if (check_vcpu(vm, v))
-			return -1;
 	return 0;
+}
+
+void vm_check_clean(struct vm *vm)
+{
+	kvm_check(__vm_check_clean(vm), __func__);
 }

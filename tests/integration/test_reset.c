@@ -17,14 +17,14 @@ static void dirty_then_reset(struct vm *vm, const char *what, const char *expect
 	int dirty;
 
 	execute(vm, &p, &o, &t);
-	dirty = vm_check_clean(vm);
+	dirty = __vm_check_clean(vm);
 	CHECK(dirty && strstr(kvm_last_error(), expect_in_msg), "%s: check said '%s'", what,
 	      dirty ? kvm_last_error() : "clean");
-	CHECK(!vm_reset(vm), "%s: reset: %s", what, kvm_last_error());
+	CHECK(!__vm_reset(vm), "%s: reset: %s", what, kvm_last_error());
 	/* a call that succeeds leaves no message behind, not the failed check's */
 	CHECK(!kvm_last_error()[0], "%s: a stale error after the reset: '%s'", what,
 	      kvm_last_error());
-	CHECK(!vm_check_clean(vm), "%s: after reset: %s", what, kvm_last_error());
+	CHECK(!__vm_check_clean(vm), "%s: after reset: %s", what, kvm_last_error());
 	CHECK(!kvm_last_error()[0], "%s: a stale error after the check: '%s'", what,
 	      kvm_last_error());
 }
@@ -41,8 +41,9 @@ static void reset_after_feature_msr(struct kvm_sys *sys, uint32_t index, const c
 	struct vm fresh;
 	char want[32];
 
-	CHECK(!vm_create(&fresh, sys, 1) && !vm_snapshot_take(&fresh), "%s", kvm_last_error());
-	msr_io_one(fresh.vcpu[0].fd, KVM_GET_MSRS, index, &initial);
+	vm_create(&fresh, sys, 1);
+	vm_snapshot_take(&fresh);
+	__msr_io_one(fresh.vcpu[0].fd, KVM_GET_MSRS, index, &initial);
 	pb_init(&p, 1, 0);
 	pb_host_msrs(&p, STEP_HOST_SET_MSRS, 1, (uint32_t[]){ index }, (uint64_t[]){ initial ^ 1 });
 	pb_rdmsr(&p, 0xc0000080);
@@ -50,7 +51,7 @@ static void reset_after_feature_msr(struct kvm_sys *sys, uint32_t index, const c
 	if (t.h[0].ret != 1) {
 		printf("# %s: no value but 0x%llx is taken here: that check was not made\n", name,
 		       (unsigned long long)initial);
-	} else if (vm_reset(&fresh)) {
+	} else if (__vm_reset(&fresh)) {
 		snprintf(want, sizeof(want), "MSR 0x%x", index);
 		CHECK(strstr(kvm_last_error(), want), "%s: the reset failed saying '%s'", name,
 		      kvm_last_error());
@@ -59,11 +60,11 @@ static void reset_after_feature_msr(struct kvm_sys *sys, uint32_t index, const c
 		now = ~initial;
 		CHECK(!kvm_last_error()[0], "%s: reset succeeded, yet says '%s'", name,
 		      kvm_last_error());
-		CHECK(msr_io_one(fresh.vcpu[0].fd, KVM_GET_MSRS, index, &now) == 1 &&
+		CHECK(__msr_io_one(fresh.vcpu[0].fd, KVM_GET_MSRS, index, &now) == 1 &&
 			  now == initial,
 		      "%s: reset succeeded, but the MSR is 0x%llx, was 0x%llx", name,
 		      (unsigned long long)now, (unsigned long long)initial);
-		CHECK(!vm_check_clean(&fresh), "%s: reset succeeded, but %s", name,
+		CHECK(!__vm_check_clean(&fresh), "%s: reset succeeded, but %s", name,
 		      kvm_last_error());
 		printf("# %s: KVM takes its old value back after the vCPU ran\n", name);
 	}
@@ -81,8 +82,9 @@ int main(void)
 		printf("SKIP: %s\n", kvm_last_error());
 		return 4;
 	}
-	CHECK(!vm_create(&vm, sys, 2) && !vm_snapshot_take(&vm), "%s", kvm_last_error());
-	CHECK(!vm_check_clean(&vm), "fresh VM: %s", kvm_last_error());
+	vm_create(&vm, sys, 2);
+	vm_snapshot_take(&vm);
+	CHECK(!__vm_check_clean(&vm), "fresh VM: %s", kvm_last_error());
 
 	pb_init(&p, 2, 0); /* a guest MSR write */
 	pb_wrmsr(&p, 0xc0000082, 0xffffffff81000000ull);
