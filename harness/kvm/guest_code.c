@@ -99,20 +99,15 @@ static void emit_after_exit(struct emitter *e)
 	emit(e, b, sizeof(b));
 }
 
+/* The access: [fep] and the kind's instruction (step_kinds.h), its operands in RCX, RAX, RDX. */
 static void emit_access_bytes(struct emitter *e, const struct step *s)
 {
 	static const uint8_t fep[STUB_FEP_LEN] = { 0x0f, 0x0b, 'k', 'v', 'm' };
-	static const uint8_t rdmsr[] = { 0x0f, 0x32 }, wrmsr[] = { 0x0f, 0x30 },
-			     wrmsrns[] = { 0x0f, 0x01, 0xc6 };
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
 
 	if (s->g.fep)
 		emit(e, fep, sizeof(fep));
-	if (s->kind == STEP_RDMSR)
-		emit(e, rdmsr, sizeof(rdmsr));
-	else if (s->kind == STEP_WRMSR)
-		emit(e, wrmsr, sizeof(wrmsr));
-	else
-		emit(e, wrmsrns, sizeof(wrmsrns));
+	emit(e, (const uint8_t *)d->insn, d->insn_len);
 }
 
 static void emit_to_cpl3(struct emitter *e, uint64_t frame)

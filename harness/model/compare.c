@@ -95,7 +95,7 @@ static bool result_matches(const struct step *s, const struct guest_exp *x,
 	if (o->faulted || o->rip != x->rip_after)
 		return false;
 	if (a->data_any)
-		return s->kind != STEP_RDMSR || upper_clear(o);
+		return step_is_write(s->kind) || upper_clear(o);
 	return o->rax == a->rax && o->rdx == a->rdx;
 }
 
@@ -208,9 +208,9 @@ static void diff_success(struct cmp *c, const struct step *s, const struct guest
 		diff_regs(c, a->rax, a->rdx, o);
 		return;
 	}
-	if (s->kind == STEP_RDMSR && (o->rax >> 32))
+	if (!step_is_write(s->kind) && (o->rax >> 32))
 		report_hex(c, "rax", (uint32_t)o->rax, o->rax, "upper-half-set");
-	if (s->kind == STEP_RDMSR && (o->rdx >> 32))
+	if (!step_is_write(s->kind) && (o->rdx >> 32))
 		report_hex(c, "rdx", (uint32_t)o->rdx, o->rdx, "upper-half-set");
 }
 

@@ -5,6 +5,7 @@
 #include "kvm_abi.h"
 #include "oracle.h"
 #include "oracle_int.h"
+#include "requirements.h"
 
 /*
  * Decisions where docs/spec.md is silent (the executor must agree):
@@ -18,8 +19,8 @@
  * - REPLY_UNTOUCHED wins over reply_error/reply_data: user space writes
  *   nothing, so KVM sees the error and data it zeroed at exit (success, 0).
  * - A CPL other than 0 behaves as CPL3 (#GP, docs/spec.md §4: "CPL 1, 2 or 3").
- * - Guest operation numbers other than RDMSR/WRMSR get no alternatives (nalt
- *   0): compare() treats that as "unconstrained".
+ * - A kind number no step kind has (step_kinds.h) is a host step whose
+ *   result is any (oracle_host.c).
  */
 
 static unsigned filter_nranges(const struct prog_filter *flt)
@@ -74,13 +75,14 @@ static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_
 }
 
 /*
- * docs/spec.md §7: WRMSRNS needs CPUID.(7,1):EAX[19]; the forced-emulation
+ * docs/spec.md §7: an instruction the guest CPUID lacks (WRMSRNS needs
+ * CPUID.(7,1):EAX[19]: the kind's requirement) is #UD; the forced-emulation
  * prefix is a plain UD2 unless kvm.force_emulation_prefix is set. Both are
  * #UD at the instruction, before the privilege check.
  */
 static bool undefined_opcode(const struct kernel_facts *f, const struct step *s)
 {
-	return (s->kind == STEP_WRMSRNS && !f->has_wrmsrns) ||
+	return requirement_unmet(f, step_kinds[s->kind].req) ||
 	       (s->g.fep && !f->force_emulation_prefix);
 }
 
@@ -301,15 +303,13 @@ static void make_access(const struct step *s, struct access *a)
 	a->pos = oracle_table_pos(a->index);
 }
 
-static void predict_guest(struct oracle_state *st, const struct step *s, struct guest_exp *x)
+void step_predict_access(struct oracle_state *st, const struct step *s, struct guest_exp *x)
 {
 	const struct prog_filter *flt = st->filter >= 0 ? &st->p->filters[st->filter] : NULL;
 	struct kvm_outcome out;
 	struct guest_alt alt;
 	struct access a;
 
-	if (s->kind != STEP_RDMSR && !step_is_write(s->kind))
-		return;
 	make_access(s, &a);
 	x->rip_after = (int8_t)step_insn_len(s);
 	/* KVM's #UD handler moves RIP past the prefix before it emulates what follows */
@@ -409,7 +409,7 @@ void oracle_predict(const struct program *p, const struct kernel_facts *f, struc
 		}
 		/* a held exit completes at the next guest step's KVM_RUN */
 		memset(&st.hold, 0, sizeof(st.hold));
-		predict_guest(&st, s, &e->g[i]);
+		step_kind_desc(s->kind)->predict.guest(&st, s, &e->g[i]);
 		if ((s->g.reply_flags & REPLY_HOLD) && i + 1 < n &&
 		    !step_is_guest(p->steps[i + 1].kind))
 			start_hold(&st, s, &e->g[i]);

@@ -17,7 +17,8 @@
  * - GET_REGS, GET_EVENTS and immediate exit sent to a non-vCPU fd: ret any;
  *   a held exit is then unsure (we do not know what the executor did).
  * - KVM_CHECK_EXTENSION on a vCPU fd: ret any.
- * - A host_target outside the enum: ret any, no state change.
+ * - A host_target outside the enum, or a kind number no step kind has: ret
+ *   any, no state change.
  */
 
 static bool on_vm(uint8_t target)
@@ -43,8 +44,10 @@ static void set_any(struct host_exp *h, unsigned nvals)
 	h->val_any = (uint8_t)((1u << nvals) - 1);
 }
 
-static void host_mask(struct oracle_state *st, const struct host_step *hs, struct host_exp *h)
+void step_predict_mask(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
+	const struct host_step *hs = &s->h;
+
 	if (!on_vm(hs->target) || hs->flags || (hs->arg & ~(uint64_t)REASON_VALID_MASK)) {
 		set_err(h, EINVAL);
 		return;
@@ -52,8 +55,9 @@ static void host_mask(struct oracle_state *st, const struct host_step *hs, struc
 	st->mask = hs->arg;
 }
 
-static void host_filter(struct oracle_state *st, const struct host_step *hs, struct host_exp *h)
+void step_predict_filter(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
+	const struct host_step *hs = &s->h;
 	unsigned nf = st->p->nfilters < PROG_MAX_FILTERS ? st->p->nfilters : PROG_MAX_FILTERS;
 	int fnum = hs->arg < nf ? (int)hs->arg : -1;
 	int err;
@@ -231,12 +235,22 @@ static void host_msrs(struct oracle_state *st, const struct step *s, struct host
 	walk_msrs(st, s, h, get);
 }
 
+void step_predict_get_msrs(struct oracle_state *st, const struct step *s, struct host_exp *h)
+{
+	host_msrs(st, s, h, true);
+}
+
+void step_predict_set_msrs(struct oracle_state *st, const struct step *s, struct host_exp *h)
+{
+	host_msrs(st, s, h, false);
+}
+
 static bool held_here(const struct oracle_state *st, const struct step *s)
 {
 	return st->hold.state != HOLD_NONE && st->hold.vcpu == step_vcpu(s);
 }
 
-static void host_immediate_exit(struct oracle_state *st, const struct step *s, struct host_exp *h)
+void step_predict_immediate_exit(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
 	if (!on_vcpu(s->h.target)) {
 		set_any(h, 0);
@@ -258,7 +272,7 @@ static void set_vals3(struct host_exp *h, uint64_t a, uint64_t b, uint64_t c)
 }
 
 /* {RIP relative to the held instruction, RAX, RDX}; any when nothing is held. */
-static void host_get_regs(struct oracle_state *st, const struct step *s, struct host_exp *h)
+void step_predict_get_regs(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
 	const struct held_exit *he = &st->hold;
 
@@ -277,7 +291,7 @@ static void host_get_regs(struct oracle_state *st, const struct step *s, struct 
 }
 
 /* {exception pending or injected, vector, has error code, error code}. */
-static void host_get_events(struct oracle_state *st, const struct step *s, struct host_exp *h)
+void step_predict_get_events(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
 	const struct held_exit *he = &st->hold;
 
@@ -299,8 +313,11 @@ static void host_get_events(struct oracle_state *st, const struct step *s, struc
 	}
 }
 
-static void host_check_cap(const struct host_step *hs, struct host_exp *h)
+void step_predict_check_cap(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
+	const struct host_step *hs = &s->h;
+
+	(void)st;
 	if (hs->target == TARGET_VCPU ||
 	    (hs->arg != CAP_USER_SPACE_MSR && hs->arg != CAP_MSR_FILTER)) {
 		set_any(h, 0);
@@ -311,38 +328,12 @@ static void host_check_cap(const struct host_step *hs, struct host_exp *h)
 
 void oracle_predict_host(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
+
 	memset(h, 0, sizeof(*h));
-	if (s->h.target > TARGET_SYSTEM) {
+	if (s->h.target > TARGET_SYSTEM || !d) {
 		set_any(h, 0);
 		return;
 	}
-	switch (s->kind) {
-	case STEP_HOST_MASK:
-		host_mask(st, &s->h, h);
-		break;
-	case STEP_HOST_FILTER:
-		host_filter(st, &s->h, h);
-		break;
-	case STEP_HOST_GET_MSRS:
-		host_msrs(st, s, h, true);
-		break;
-	case STEP_HOST_SET_MSRS:
-		host_msrs(st, s, h, false);
-		break;
-	case STEP_HOST_IMMEDIATE_EXIT:
-		host_immediate_exit(st, s, h);
-		break;
-	case STEP_HOST_GET_REGS:
-		host_get_regs(st, s, h);
-		break;
-	case STEP_HOST_GET_EVENTS:
-		host_get_events(st, s, h);
-		break;
-	case STEP_HOST_CHECK_CAP:
-		host_check_cap(&s->h, h);
-		break;
-	default:
-		set_any(h, 0);
-		break;
-	}
+	d->predict.host(st, s, h);
 }

@@ -15,13 +15,7 @@
 #define BIN_ESC 0x7d
 #define BIN_XOR 0x20
 
-#define OP_SLOTS 32
-#define OP_RDMSR 0x00 /* 0x00..0x05 */
-#define OP_WRMSR 0x06 /* 0x06..0x0b */
-#define OP_WRMSRNS 0x0c
-#define OP_FEP 0x0d /* 0x0d rdmsr, 0x0e wrmsr, 0x0f wrmsrns behind the forced-emulation prefix */
-#define OP_HOST 0x10 /* 0x10..0x17: host step kinds 0x40..0x47 in order; 0x18..0x1f reserved */
-#define OP_NHOST 8
+#define OP_SLOTS 32 /* a step frame's operation is op % 32: its slots are in step_kinds.h */
 #define BYTE_ESCAPE 0xe0 /* a mask/flags byte at or above this: a full value follows */
 /* CPL3 needs all three bits: an instant #GP should be a rare pick for a fuzzer */
 #define GUEST_CPL3 0xc8
@@ -52,7 +46,7 @@ void step_init(struct step *s, uint8_t kind)
 {
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
-	if (kind == STEP_RDMSR) {
+	if (step_is_guest(kind) && !step_is_write(kind)) {
 		s->g.rax = PROG_RDMSR_RAX_DEFAULT;
 		s->g.rdx = PROG_RDMSR_RDX_DEFAULT;
 	}
@@ -60,50 +54,24 @@ void step_init(struct step *s, uint8_t kind)
 
 const char *step_name(uint8_t kind)
 {
-	static const char *const host[] = { "host-mask",   "host-filter",	  "host-get",
-					    "host-set",	   "host-immediate-exit", "host-regs",
-					    "host-events", "host-check-cap" };
+	const struct step_kind_desc *d = step_kind_desc(kind);
 
-	if (kind == STEP_RDMSR || kind == STEP_WRMSR)
-		return kind == STEP_RDMSR ? "rdmsr" : "wrmsr";
-	if (kind == STEP_WRMSRNS)
-		return "wrmsrns";
-	if (kind >= STEP_HOST_MASK && kind <= STEP_HOST_CHECK_CAP)
-		return host[kind - STEP_HOST_MASK];
-	return "unknown";
+	return d ? d->name : "unknown";
 }
 
 /* ---- decoding ---- */
 
-struct rd {
+struct bin_rd {
 	const uint8_t *p, *end;
 };
 
-static const uint8_t fep_kinds[3] = { STEP_RDMSR, STEP_WRMSR, STEP_WRMSRNS };
-
-/* The step kind of an operation slot, 0 for a reserved one. */
-static uint8_t op_kind(unsigned op)
-{
-	if (op < OP_WRMSR)
-		return STEP_RDMSR;
-	if (op < OP_WRMSR + 6)
-		return STEP_WRMSR;
-	if (op == OP_WRMSRNS)
-		return STEP_WRMSRNS;
-	if (op >= OP_FEP && op < OP_FEP + 3)
-		return fep_kinds[op - OP_FEP];
-	if (op >= OP_HOST && op < OP_HOST + OP_NHOST)
-		return (uint8_t)(STEP_HOST_MASK + op - OP_HOST);
-	return 0;
-}
-
-static bool rd_frame_end(const struct rd *r)
+static bool rd_frame_end(const struct bin_rd *r)
 {
 	return r->p == r->end || *r->p == BIN_SEP;
 }
 
 /* Next byte of the current frame, 0 once the frame is exhausted. */
-static uint8_t rd_u8(struct rd *r)
+static uint8_t rd_u8(struct bin_rd *r)
 {
 	if (rd_frame_end(r))
 		return 0;
@@ -116,7 +84,7 @@ static uint8_t rd_u8(struct rd *r)
 }
 
 /* Skips the rest of the current frame; false when no frame follows. */
-static bool rd_next_frame(struct rd *r)
+static bool rd_next_frame(struct bin_rd *r)
 {
 	while (!rd_frame_end(r))
 		r->p++;
@@ -126,7 +94,7 @@ static bool rd_next_frame(struct rd *r)
 	return true;
 }
 
-static uint64_t rd_le(struct rd *r, unsigned n)
+static uint64_t rd_le(struct bin_rd *r, unsigned n)
 {
 	uint64_t v = 0;
 
@@ -135,7 +103,7 @@ static uint64_t rd_le(struct rd *r, unsigned n)
 	return v;
 }
 
-static uint32_t dec_index(struct rd *r)
+static uint32_t dec_index(struct bin_rd *r)
 {
 	uint8_t c = rd_u8(r);
 
@@ -151,7 +119,7 @@ static uint32_t dec_index(struct rd *r)
 	}
 }
 
-static uint64_t dec_value(struct rd *r)
+static uint64_t dec_value(struct bin_rd *r)
 {
 	uint8_t c = rd_u8(r);
 
@@ -168,7 +136,7 @@ static uint64_t dec_value(struct rd *r)
 }
 
 /* A value written to MSR index: small, one the table says is valid or invalid, or literal. */
-static uint64_t dec_msr_value(struct rd *r, uint32_t index)
+static uint64_t dec_msr_value(struct bin_rd *r, uint32_t index)
 {
 	const struct msr_info *m = msr_lookup(index);
 	uint8_t c = rd_u8(r);
@@ -187,21 +155,21 @@ static uint64_t dec_msr_value(struct rd *r, uint32_t index)
 }
 
 /* A byte below BYTE_ESCAPE gives byte & low; otherwise a full value follows. */
-static uint64_t dec_small(struct rd *r, uint64_t low)
+static uint64_t dec_small(struct bin_rd *r, uint64_t low)
 {
 	uint8_t b = rd_u8(r);
 
 	return b < BYTE_ESCAPE ? (b & low) : dec_value(r);
 }
 
-static uint8_t dec_filter_ref(struct rd *r, uint8_t nfilters)
+static uint8_t dec_filter_ref(struct bin_rd *r, uint8_t nfilters)
 {
 	unsigned v = rd_u8(r) % (nfilters + 1u);
 
 	return v ? (uint8_t)(v - 1) : HOST_FILTER_NONE;
 }
 
-static void dec_setup(struct rd *r, struct program *p)
+static void dec_setup(struct bin_rd *r, struct program *p)
 {
 	uint8_t a = rd_u8(r);
 
@@ -211,7 +179,7 @@ static void dec_setup(struct rd *r, struct program *p)
 	p->setup_filter = dec_filter_ref(r, p->nfilters);
 }
 
-static void dec_range(struct rd *r, struct prog_range *g)
+static void dec_range(struct bin_rd *r, struct prog_range *g)
 {
 	uint8_t b = rd_u8(r);
 
@@ -236,7 +204,7 @@ static void dec_range(struct rd *r, struct prog_range *g)
 	}
 }
 
-static void dec_filter(struct rd *r, struct prog_filter *f)
+static void dec_filter(struct bin_rd *r, struct prog_filter *f)
 {
 	f->flags = (uint32_t)dec_small(r, FILTER_DEFAULT_DENY);
 	f->nranges = rd_u8(r) % (PROG_MAX_RANGES + 1);
@@ -244,7 +212,7 @@ static void dec_filter(struct rd *r, struct prog_filter *f)
 		dec_range(r, &f->ranges[i]);
 }
 
-static uint8_t dec_error(struct rd *r)
+static uint8_t dec_error(struct bin_rd *r)
 {
 	uint8_t e = rd_u8(r);
 
@@ -253,7 +221,8 @@ static uint8_t dec_error(struct rd *r)
 	return e > ERROR_BASE ? e - ERROR_BASE : 0;
 }
 
-static void dec_guest(struct rd *r, const struct program *p, struct step *s)
+/* A guest access: INDEX [MVALUE] F ERROR VALUE [EXTRA]. */
+void step_decode_access(struct bin_rd *r, const struct program *p, struct step *s)
 {
 	struct guest_step *g = &s->g;
 	uint32_t index = dec_index(r);
@@ -271,7 +240,7 @@ static void dec_guest(struct rd *r, const struct program *p, struct step *s)
 	if (f & GUEST_EXTRA) {
 		for (unsigned i = 0; i < 3; i++)
 			hi[i] = dec_value(r);
-		if (s->kind == STEP_RDMSR) {
+		if (!step_is_write(s->kind)) {
 			g->rax = hi[1];
 			g->rdx = hi[2];
 		}
@@ -283,7 +252,7 @@ static void dec_guest(struct rd *r, const struct program *p, struct step *s)
 	}
 }
 
-static void dec_msr_list(struct rd *r, struct host_step *h)
+static void dec_msr_list(struct bin_rd *r, struct host_step *h)
 {
 	unsigned v;
 
@@ -299,7 +268,7 @@ static void dec_msr_list(struct rd *r, struct host_step *h)
 	}
 }
 
-static uint64_t dec_cap(struct rd *r)
+static uint64_t dec_cap(struct bin_rd *r)
 {
 	uint8_t c = rd_u8(r);
 
@@ -315,55 +284,70 @@ static uint64_t dec_cap(struct rd *r)
 	}
 }
 
-static void dec_host(struct rd *r, const struct program *p, struct step *s)
+void step_decode_none(struct bin_rd *r, const struct program *p, struct step *s)
 {
-	struct host_step *h = &s->h;
+	(void)r;
+	(void)p;
+	(void)s;
+}
+
+void step_decode_mask(struct bin_rd *r, const struct program *p, struct step *s)
+{
+	(void)p;
+	s->h.arg = dec_small(r, REASON_VALID_MASK);
+	s->h.flags = (uint32_t)dec_value(r);
+}
+
+void step_decode_filter(struct bin_rd *r, const struct program *p, struct step *s)
+{
+	s->h.arg = dec_filter_ref(r, p->nfilters);
+}
+
+void step_decode_msrs(struct bin_rd *r, const struct program *p, struct step *s)
+{
+	(void)p;
+	dec_msr_list(r, &s->h);
+}
+
+void step_decode_cap(struct bin_rd *r, const struct program *p, struct step *s)
+{
+	(void)p;
+	s->h.arg = dec_cap(r);
+}
+
+/* H: bit 0 the vCPU, bit 7 set: the target is bits 1..2. */
+static void dec_host_head(struct bin_rd *r, const struct program *p, struct step *s)
+{
 	uint8_t b = rd_u8(r);
 
 	s->vcpu = (b & 1) & (p->nvcpus - 1);
-	h->target = b & 0x80 ? (b >> 1) & 3 : TARGET_DEFAULT;
-	switch (s->kind) {
-	case STEP_HOST_MASK:
-		h->arg = dec_small(r, REASON_VALID_MASK);
-		h->flags = (uint32_t)dec_value(r);
-		break;
-	case STEP_HOST_FILTER:
-		h->arg = dec_filter_ref(r, p->nfilters);
-		break;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-		dec_msr_list(r, h);
-		break;
-	case STEP_HOST_CHECK_CAP:
-		h->arg = dec_cap(r);
-		break;
-	}
+	s->h.target = b & 0x80 ? (b >> 1) & 3 : TARGET_DEFAULT;
 }
 
-static void dec_step(struct rd *r, struct program *p)
+static void dec_step(struct bin_rd *r, struct program *p)
 {
+	const struct step_kind_desc *d;
 	struct step *s;
-	uint8_t kind, op;
+	bool fep;
 
 	if (rd_frame_end(r))
 		return; /* an empty frame is no step */
-	op = rd_u8(r) % OP_SLOTS;
-	kind = op_kind(op);
-	if (!kind)
+	d = step_kind_by_slot(rd_u8(r) % OP_SLOTS, &fep);
+	if (!d)
 		return; /* reserved operation */
 	s = &p->steps[p->nsteps++];
-	step_init(s, kind);
-	if (step_is_guest(kind)) {
-		s->g.fep = op >= OP_FEP && op < OP_FEP + 3;
-		dec_guest(r, p, s);
-	} else
-		dec_host(r, p, s);
+	step_init(s, d->kind);
+	if (d->guest)
+		s->g.fep = fep;
+	else
+		dec_host_head(r, p, s);
+	d->decode(r, p, s);
 }
 
 void program_decode(const uint8_t *data, size_t size, struct program *p)
 {
 	static const uint8_t empty[1];
-	struct rd r = { data ? data : empty, data ? data + size : empty };
+	struct bin_rd r = { data ? data : empty, data ? data + size : empty };
 
 	program_init(p);
 	if (size >= 3 && data[0] == PROG_BIN_MAGIC0 && data[1] == PROG_BIN_MAGIC1)
@@ -382,12 +366,12 @@ void program_decode(const uint8_t *data, size_t size, struct program *p)
 
 /* ---- encoding: literal classes, the inverse of the decoder ---- */
 
-struct wr {
+struct bin_wr {
 	uint8_t *p, *end;
 	bool ok;
 };
 
-static void wr_raw(struct wr *w, uint8_t b)
+static void wr_raw(struct bin_wr *w, uint8_t b)
 {
 	if (w->p == w->end) {
 		w->ok = false;
@@ -396,7 +380,7 @@ static void wr_raw(struct wr *w, uint8_t b)
 	*w->p++ = b;
 }
 
-static void wr_u8(struct wr *w, uint8_t b)
+static void wr_u8(struct bin_wr *w, uint8_t b)
 {
 	if (b == BIN_SEP || b == BIN_ESC) {
 		wr_raw(w, BIN_ESC);
@@ -405,19 +389,19 @@ static void wr_u8(struct wr *w, uint8_t b)
 	wr_raw(w, b);
 }
 
-static void wr_le(struct wr *w, uint64_t v, unsigned n)
+static void wr_le(struct bin_wr *w, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		wr_u8(w, (uint8_t)(v >> (8 * i)));
 }
 
-static void enc_index(struct wr *w, uint32_t index)
+static void enc_index(struct bin_wr *w, uint32_t index)
 {
 	wr_u8(w, 3);
 	wr_le(w, index, 4);
 }
 
-static void enc_value(struct wr *w, uint64_t v)
+static void enc_value(struct bin_wr *w, uint64_t v)
 {
 	if (v < 64) {
 		wr_u8(w, (uint8_t)(v << 2));
@@ -430,7 +414,7 @@ static void enc_value(struct wr *w, uint64_t v)
 	}
 }
 
-static void enc_msr_value(struct wr *w, uint64_t v)
+static void enc_msr_value(struct bin_wr *w, uint64_t v)
 {
 	if (v < 64) {
 		wr_u8(w, (uint8_t)(v << 2));
@@ -440,7 +424,7 @@ static void enc_msr_value(struct wr *w, uint64_t v)
 	}
 }
 
-static void enc_small(struct wr *w, uint64_t v, uint64_t low)
+static void enc_small(struct bin_wr *w, uint64_t v, uint64_t low)
 {
 	if (v <= low) {
 		wr_u8(w, (uint8_t)v);
@@ -450,12 +434,12 @@ static void enc_small(struct wr *w, uint64_t v, uint64_t low)
 	}
 }
 
-static void enc_filter_ref(struct wr *w, uint64_t ref)
+static void enc_filter_ref(struct bin_wr *w, uint64_t ref)
 {
 	wr_u8(w, ref == HOST_FILTER_NONE ? 0 : (uint8_t)(ref + 1));
 }
 
-static void enc_range(struct wr *w, const struct prog_range *g)
+static void enc_range(struct bin_wr *w, const struct prog_range *g)
 {
 	if (g->flags >= 1 && g->flags <= 3) {
 		wr_u8(w, (uint8_t)(g->flags - 1));
@@ -475,19 +459,10 @@ static void enc_range(struct wr *w, const struct prog_range *g)
 	}
 }
 
-static uint8_t op_slot(const struct step *s)
-{
-	if (s->g.fep)
-		return OP_FEP + (s->kind == STEP_WRMSR) + 2 * (s->kind == STEP_WRMSRNS);
-	if (s->kind == STEP_WRMSRNS)
-		return OP_WRMSRNS;
-	return s->kind == STEP_RDMSR ? OP_RDMSR : OP_WRMSR;
-}
-
-static void enc_guest(struct wr *w, const struct step *s)
+void step_encode_access(struct bin_wr *w, const struct step *s)
 {
 	const struct guest_step *g = &s->g;
-	bool rd = s->kind == STEP_RDMSR;
+	bool rd = !step_is_write(s->kind);
 	uint64_t hi[3] = { g->rcx >> 32, g->rax >> 32, g->rdx >> 32 };
 	uint8_t f = g->reply_flags | (g->cpl ? GUEST_CPL3 : 0) | (s->vcpu ? GUEST_VCPU : 0);
 
@@ -498,7 +473,6 @@ static void enc_guest(struct wr *w, const struct step *s)
 	if (hi[0] || (rd ? hi[1] != PROG_RDMSR_RAX_DEFAULT || hi[2] != PROG_RDMSR_RDX_DEFAULT :
 			   hi[1] || hi[2]))
 		f |= GUEST_EXTRA;
-	wr_u8(w, op_slot(s));
 	enc_index(w, guest_index(g));
 	if (!rd)
 		enc_msr_value(w, guest_wrmsr_value(g));
@@ -516,7 +490,7 @@ static void enc_guest(struct wr *w, const struct step *s)
 		enc_value(w, hi[i]);
 }
 
-static void enc_msr_list(struct wr *w, const struct host_step *h)
+static void enc_msr_list(struct bin_wr *w, const struct host_step *h)
 {
 	wr_u8(w, h->nlist);
 	if (h->nmsrs != h->nlist) {
@@ -531,38 +505,55 @@ static void enc_msr_list(struct wr *w, const struct host_step *h)
 	}
 }
 
-static void enc_host(struct wr *w, const struct step *s)
+void step_encode_none(struct bin_wr *w, const struct step *s)
 {
-	const struct host_step *h = &s->h;
+	(void)w;
+	(void)s;
+}
 
-	wr_u8(w, (uint8_t)(OP_HOST + s->kind - STEP_HOST_MASK));
-	wr_u8(w, (uint8_t)(s->vcpu | (h->target ? 0x80 | h->target << 1 : 0)));
-	switch (s->kind) {
-	case STEP_HOST_MASK:
-		enc_small(w, h->arg, REASON_VALID_MASK);
-		enc_value(w, h->flags);
-		break;
-	case STEP_HOST_FILTER:
-		enc_filter_ref(w, h->arg);
-		break;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-		enc_msr_list(w, h);
-		break;
-	case STEP_HOST_CHECK_CAP:
-		if (h->arg == CAP_USER_SPACE_MSR || h->arg == CAP_MSR_FILTER) {
-			wr_u8(w, (uint8_t)(h->arg - CAP_USER_SPACE_MSR));
-		} else {
-			wr_u8(w, 3);
-			enc_value(w, h->arg);
-		}
-		break;
+void step_encode_mask(struct bin_wr *w, const struct step *s)
+{
+	enc_small(w, s->h.arg, REASON_VALID_MASK);
+	enc_value(w, s->h.flags);
+}
+
+void step_encode_filter(struct bin_wr *w, const struct step *s)
+{
+	enc_filter_ref(w, s->h.arg);
+}
+
+void step_encode_msrs(struct bin_wr *w, const struct step *s)
+{
+	enc_msr_list(w, &s->h);
+}
+
+void step_encode_cap(struct bin_wr *w, const struct step *s)
+{
+	if (s->h.arg == CAP_USER_SPACE_MSR || s->h.arg == CAP_MSR_FILTER) {
+		wr_u8(w, (uint8_t)(s->h.arg - CAP_USER_SPACE_MSR));
+	} else {
+		wr_u8(w, 3);
+		enc_value(w, s->h.arg);
 	}
+}
+
+/* A step's frame: its operation, a host step's H, then its kind's fields. */
+static void enc_step(struct bin_wr *w, const struct step *s)
+{
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
+
+	if (!d)
+		return; /* not a valid program: the step is left out */
+	wr_raw(w, BIN_SEP);
+	wr_u8(w, d->guest && s->g.fep ? d->fep_slot : d->slot);
+	if (!d->guest)
+		wr_u8(w, (uint8_t)(s->vcpu | (s->h.target ? 0x80 | s->h.target << 1 : 0)));
+	d->encode(w, s);
 }
 
 size_t program_encode(const struct program *p, uint8_t *buf, size_t size)
 {
-	struct wr w = { buf, buf + size, true };
+	struct bin_wr w = { buf, buf + size, true };
 
 	wr_raw(&w, PROG_BIN_MAGIC0);
 	wr_raw(&w, PROG_BIN_MAGIC1);
@@ -579,12 +570,7 @@ size_t program_encode(const struct program *p, uint8_t *buf, size_t size)
 		for (unsigned j = 0; j < f->nranges && j < PROG_MAX_RANGES; j++)
 			enc_range(&w, &f->ranges[j]);
 	}
-	for (unsigned i = 0; i < p->nsteps && i < PROG_MAX_STEPS; i++) {
-		wr_raw(&w, BIN_SEP);
-		if (step_is_guest(p->steps[i].kind))
-			enc_guest(&w, &p->steps[i]);
-		else
-			enc_host(&w, &p->steps[i]);
-	}
+	for (unsigned i = 0; i < p->nsteps && i < PROG_MAX_STEPS; i++)
+		enc_step(&w, &p->steps[i]);
 	return w.ok ? (size_t)(w.p - buf) : 0;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kvm_abi.h"
+#include "step_kinds.h"
 
 #define PROG_MAX_STEPS 64
 #define PROG_MAX_FILTERS 4
@@ -35,34 +36,20 @@ struct prog_filter {
 	struct prog_range ranges[PROG_MAX_RANGES];
 };
 
-/*
- * Operation numbers are part of the binary format: never renumber or reuse
- * one. Guest operations are 0x01..0x3f, host operations 0x40..0x7f.
- */
-enum step_kind {
-	STEP_RDMSR = 0x01,
-	STEP_WRMSR = 0x02,
-	STEP_WRMSRNS = 0x03, /* 0f 01 c6: needs CPUID.(7,1):EAX[19]; exits like WRMSR */
-
-	STEP_HOST_MASK = 0x40, /* KVM_ENABLE_CAP(USER_SPACE_MSR) */
-	STEP_HOST_FILTER = 0x41, /* KVM_X86_SET_MSR_FILTER with filter N, or none */
-	STEP_HOST_GET_MSRS = 0x42, /* KVM_GET_MSRS */
-	STEP_HOST_SET_MSRS = 0x43, /* KVM_SET_MSRS */
-	STEP_HOST_IMMEDIATE_EXIT = 0x44, /* KVM_RUN with immediate_exit = 1 */
-	STEP_HOST_GET_REGS = 0x45, /* KVM_GET_REGS: RIP (relative), RAX, RDX */
-	STEP_HOST_GET_EVENTS = 0x46, /* KVM_GET_VCPU_EVENTS: pending exception */
-	STEP_HOST_CHECK_CAP = 0x47, /* KVM_CHECK_EXTENSION */
-};
-
+/* The step kinds (enum step_kind), their numbers and handlers: step_kinds.h. */
 static inline bool step_is_guest(uint8_t kind)
 {
-	return kind < 0x40;
+	const struct step_kind_desc *d = step_kind_desc(kind);
+
+	return d && d->guest;
 }
 
 /* The guest steps that write an MSR (EDX:EAX is the value; the exit is a WRMSR exit). */
 static inline bool step_is_write(uint8_t kind)
 {
-	return kind == STEP_WRMSR || kind == STEP_WRMSRNS;
+	const struct step_kind_desc *d = step_kind_desc(kind);
+
+	return d && d->write;
 }
 
 /* Which fd a host step's ioctl goes to. */
@@ -134,10 +121,12 @@ void program_init(struct program *p);
 /* A step of this kind with every default the text format leaves out; unused fields zero. */
 void step_init(struct step *s, uint8_t kind);
 
-/* Bytes of a guest step's access: RDMSR/WRMSR 2, WRMSRNS 3, plus the forced-emulation prefix. */
+/* Bytes of a guest step's access: its instruction's, plus the forced-emulation prefix. */
 static inline uint8_t step_insn_len(const struct step *s)
 {
-	return (s->kind == STEP_WRMSRNS ? 3 : 2) + (s->g.fep ? PROG_FEP_LEN : 0);
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
+
+	return (d ? d->insn_len : 0) + (s->g.fep ? PROG_FEP_LEN : 0);
 }
 
 static inline uint32_t guest_index(const struct guest_step *g)

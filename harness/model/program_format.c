@@ -12,9 +12,6 @@
 const char *const prog_reason_names[3] = { "INVAL", "UNKNOWN", "FILTER" };
 const char *const prog_target_names[4] = { "default", "vm", "vcpu", "system" };
 const char *const prog_reply_names[3] = { "hold", "scribble", "untouched" };
-const char *const prog_host_names[8] = {
-	"mask", "filter", "get", "set", "immediate-exit", "regs", "events", "check-cap"
-};
 /* clang-format on */
 
 bool prog_word_is(const char *s, unsigned len, const char *w)
@@ -58,12 +55,12 @@ int prog_num_scan(const char *s, unsigned len, uint64_t *out)
 	return 0;
 }
 
-struct out {
+struct text_out {
 	char *buf;
 	size_t size, len;
 };
 
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(struct text_out *o, const char *fmt, ...)
 {
 	size_t room = o->len < o->size ? o->size - o->len : 0;
 	va_list ap;
@@ -87,7 +84,7 @@ static bool name_ok(const char *n)
 	return true;
 }
 
-static void put_index(struct out *o, const char *pre, uint32_t index)
+static void put_index(struct text_out *o, const char *pre, uint32_t index)
 {
 	const struct msr_info *m = msr_lookup(index), *back;
 
@@ -98,7 +95,7 @@ static void put_index(struct out *o, const char *pre, uint32_t index)
 		put(o, "%s0x%x", pre, index);
 }
 
-static void put_reasons(struct out *o, uint64_t mask)
+static void put_reasons(struct text_out *o, uint64_t mask)
 {
 	const char *sep = "";
 
@@ -116,7 +113,7 @@ static void put_reasons(struct out *o, uint64_t mask)
 	}
 }
 
-static void put_filter(struct out *o, unsigned n, const struct prog_filter *f)
+static void put_filter(struct text_out *o, unsigned n, const struct prog_filter *f)
 {
 	static const char *const flag_names[] = { "", "read", "write", "rw" };
 
@@ -145,12 +142,11 @@ static void put_filter(struct out *o, unsigned n, const struct prog_filter *f)
 	put(o, "end\n");
 }
 
-static void put_guest(struct out *o, const struct step *s)
+void step_format_access(struct text_out *o, const struct step *s)
 {
 	const struct guest_step *g = &s->g;
 	bool wr = step_is_write(s->kind);
 
-	put(o, "%s", step_name(s->kind));
 	put_index(o, " ", guest_index(g));
 	if (wr)
 		put(o, " 0x%llx", (unsigned long long)guest_wrmsr_value(g));
@@ -177,58 +173,69 @@ static void put_guest(struct out *o, const struct step *s)
 			put(o, " %s", prog_reply_names[i]);
 	if (g->fep)
 		put(o, " fep");
-	put(o, "\n");
 }
 
-static void put_host_args(struct out *o, const struct host_step *h, uint8_t kind)
+void step_format_none(struct text_out *o, const struct step *s)
 {
-	switch (kind) {
-	case STEP_HOST_MASK:
-		put(o, " ");
-		put_reasons(o, h->arg);
-		if (h->flags)
-			put(o, " flags=0x%x", h->flags);
-		break;
-	case STEP_HOST_FILTER:
-		if (h->arg == HOST_FILTER_NONE)
-			put(o, " none");
-		else
-			put(o, " %llu", (unsigned long long)h->arg);
-		break;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-		for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
-			put_index(o, " ", h->list[i].index);
-			if (h->list[i].value)
-				put(o, "=0x%llx", (unsigned long long)h->list[i].value);
-		}
-		if (h->nmsrs != h->nlist)
-			put(o, " nmsrs=%u", h->nmsrs);
-		break;
-	case STEP_HOST_CHECK_CAP:
-		put(o, " %llu", (unsigned long long)h->arg);
-		break;
+	(void)o;
+	(void)s;
+}
+
+void step_format_mask(struct text_out *o, const struct step *s)
+{
+	put(o, " ");
+	put_reasons(o, s->h.arg);
+	if (s->h.flags)
+		put(o, " flags=0x%x", s->h.flags);
+}
+
+void step_format_filter(struct text_out *o, const struct step *s)
+{
+	if (s->h.arg == HOST_FILTER_NONE)
+		put(o, " none");
+	else
+		put(o, " %llu", (unsigned long long)s->h.arg);
+}
+
+void step_format_msrs(struct text_out *o, const struct step *s)
+{
+	const struct host_step *h = &s->h;
+
+	for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
+		put_index(o, " ", h->list[i].index);
+		if (h->list[i].value)
+			put(o, "=0x%llx", (unsigned long long)h->list[i].value);
 	}
+	if (h->nmsrs != h->nlist)
+		put(o, " nmsrs=%u", h->nmsrs);
 }
 
-static void put_host(struct out *o, const struct step *s)
+void step_format_cap(struct text_out *o, const struct step *s)
 {
-	if (s->kind < STEP_HOST_MASK || s->kind > STEP_HOST_CHECK_CAP) {
+	put(o, " %llu", (unsigned long long)s->h.arg);
+}
+
+/* The statement's words, the kind's arguments, then a host step's on= and vcpu=. */
+static void put_step(struct text_out *o, const struct step *s)
+{
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
+
+	if (!d) {
 		put(o, "# unknown step kind 0x%x\n", s->kind);
 		return;
 	}
-	put(o, "host %s", prog_host_names[s->kind - STEP_HOST_MASK]);
-	put_host_args(o, &s->h, s->kind);
-	if (s->h.target >= 1 && s->h.target <= 3)
+	put(o, "%s%s", d->guest ? "" : "host ", d->word);
+	d->format(o, s);
+	if (!d->guest && s->h.target >= 1 && s->h.target <= 3)
 		put(o, " on=%s", prog_target_names[s->h.target]);
-	if (s->vcpu)
+	if (!d->guest && s->vcpu)
 		put(o, " vcpu=%u", s->vcpu);
 	put(o, "\n");
 }
 
 int program_format(const struct program *p, char *buf, size_t size)
 {
-	struct out o = { buf, size, 0 };
+	struct text_out o = { buf, size, 0 };
 
 	if (size)
 		buf[0] = '\0';
@@ -246,11 +253,7 @@ int program_format(const struct program *p, char *buf, size_t size)
 	}
 	for (unsigned i = 0; i < p->nfilters && i < PROG_MAX_FILTERS; i++)
 		put_filter(&o, i, &p->filters[i]);
-	for (unsigned i = 0; i < p->nsteps && i < PROG_MAX_STEPS; i++) {
-		if (step_is_guest(p->steps[i].kind))
-			put_guest(&o, &p->steps[i]);
-		else
-			put_host(&o, &p->steps[i]);
-	}
+	for (unsigned i = 0; i < p->nsteps && i < PROG_MAX_STEPS; i++)
+		put_step(&o, &p->steps[i]);
 	return o.len < size ? (int)o.len : -1;
 }

@@ -23,7 +23,7 @@ struct fref {
 	uint8_t n;
 };
 
-struct parser {
+struct text_parser {
 	struct program *p;
 	struct parse_error *err;
 	unsigned line;
@@ -71,7 +71,7 @@ struct keyvals {
 #define TOKF "'%.*s'"
 #define TOKA(s, len) (int)((len) > SHOWN ? SHOWN : (len)), (s)
 
-__attribute__((format(printf, 3, 4))) static int fail(struct parser *ps, unsigned col,
+__attribute__((format(printf, 3, 4))) static int fail(struct text_parser *ps, unsigned col,
 						      const char *fmt, ...)
 {
 	va_list ap;
@@ -94,7 +94,7 @@ static bool is_space(char c)
  * in comments (UTF-8). A control byte means the file is not a text: a
  * binary program without its magic, most likely. Named in hex, never echoed.
  */
-static int check_bytes(struct parser *ps, const char *s, const char *end)
+static int check_bytes(struct text_parser *ps, const char *s, const char *end)
 {
 	bool comment = false;
 
@@ -118,12 +118,12 @@ static bool tok_is(const struct tok *t, const char *w)
 }
 
 /* Column just past the last word: where a missing word was expected. */
-static unsigned col_after(const struct parser *ps, unsigned i)
+static unsigned col_after(const struct text_parser *ps, unsigned i)
 {
 	return ps->t[i].col + ps->t[i].len + 1;
 }
 
-static int tokenize(struct parser *ps, const char *s, const char *end)
+static int tokenize(struct text_parser *ps, const char *s, const char *end)
 {
 	const char *q = s, *start;
 
@@ -146,8 +146,8 @@ static int tokenize(struct parser *ps, const char *s, const char *end)
 }
 
 /* A number <= max; name is "'key='" for a key's value, else what the word is. */
-static int get_num(struct parser *ps, unsigned col, const char *s, unsigned len, const char *name,
-		   uint64_t max, uint64_t *out)
+static int get_num(struct text_parser *ps, unsigned col, const char *s, unsigned len,
+		   const char *name, uint64_t max, uint64_t *out)
 {
 	bool key = name[0] == '\'';
 	int rc = prog_num_scan(s, len, out);
@@ -165,7 +165,8 @@ static int get_num(struct parser *ps, unsigned col, const char *s, unsigned len,
 	return 0;
 }
 
-static int get_index(struct parser *ps, unsigned col, const char *s, unsigned len, uint32_t *out)
+static int get_index(struct text_parser *ps, unsigned col, const char *s, unsigned len,
+		     uint32_t *out)
 {
 	const struct msr_info *m;
 	uint64_t v;
@@ -191,7 +192,8 @@ static int get_index(struct parser *ps, unsigned col, const char *s, unsigned le
 }
 
 /* One word of a reason list, ORed into *out: a reason name, none or a number. */
-static int get_reason(struct parser *ps, unsigned col, const char *s, unsigned len, uint64_t *out)
+static int get_reason(struct text_parser *ps, unsigned col, const char *s, unsigned len,
+		      uint64_t *out)
 {
 	int bit = prog_word_find(s, len, prog_reason_names, 3);
 	uint64_t v;
@@ -215,7 +217,8 @@ static int get_reason(struct parser *ps, unsigned col, const char *s, unsigned l
 	return 0;
 }
 
-static int get_reasons(struct parser *ps, unsigned col, const char *s, unsigned len, uint64_t *out)
+static int get_reasons(struct text_parser *ps, unsigned col, const char *s, unsigned len,
+		       uint64_t *out)
 {
 	const char *end = s + len, *bar;
 
@@ -229,7 +232,7 @@ static int get_reasons(struct parser *ps, unsigned col, const char *s, unsigned 
 	}
 }
 
-static int get_filter_ref(struct parser *ps, unsigned col, const char *s, unsigned len,
+static int get_filter_ref(struct text_parser *ps, unsigned col, const char *s, unsigned len,
 			  uint64_t *out)
 {
 	if (prog_word_is(s, len, "none")) {
@@ -244,7 +247,7 @@ static int get_filter_ref(struct parser *ps, unsigned col, const char *s, unsign
 	return 0;
 }
 
-static int key_value(struct parser *ps, enum key k, const struct tok *t, const char *v,
+static int key_value(struct text_parser *ps, enum key k, const struct tok *t, const char *v,
 		     unsigned vlen, uint64_t *out)
 {
 	char name[24];
@@ -283,8 +286,8 @@ static bool key_is_bare(enum key k)
 	return (k >= K_HOLD && k <= K_UNTOUCHED) || k == K_FEP;
 }
 
-static int parse_key(struct parser *ps, const struct tok *t, uint32_t allowed, struct keyvals *kv,
-		     const char *what)
+static int parse_key(struct text_parser *ps, const struct tok *t, uint32_t allowed,
+		     struct keyvals *kv, const char *what)
 {
 	const char *eq = memchr(t->s, '=', t->len);
 	unsigned klen = eq ? (unsigned)(eq - t->s) : t->len;
@@ -305,7 +308,7 @@ static int parse_key(struct parser *ps, const struct tok *t, uint32_t allowed, s
 	return key_value(ps, (enum key)k, t, eq + 1, t->len - klen - 1, &kv->v[k]);
 }
 
-static int parse_keys(struct parser *ps, unsigned from, uint32_t allowed, struct keyvals *kv,
+static int parse_keys(struct text_parser *ps, unsigned from, uint32_t allowed, struct keyvals *kv,
 		      const char *what)
 {
 	for (unsigned i = from; i < ps->nt; i++)
@@ -314,7 +317,7 @@ static int parse_keys(struct parser *ps, unsigned from, uint32_t allowed, struct
 	return 0;
 }
 
-static int check_vcpu(struct parser *ps, const struct keyvals *kv, struct step *s)
+static int check_vcpu(struct text_parser *ps, const struct keyvals *kv, struct step *s)
 {
 	if (!(kv->seen & BIT(K_VCPU)))
 		return 0;
@@ -326,7 +329,7 @@ static int check_vcpu(struct parser *ps, const struct keyvals *kv, struct step *
 	return 0;
 }
 
-static struct step *new_step(struct parser *ps, uint8_t kind)
+static struct step *new_step(struct text_parser *ps, uint8_t kind)
 {
 	struct step *s;
 
@@ -341,7 +344,7 @@ static struct step *new_step(struct parser *ps, uint8_t kind)
 }
 
 /* Word i, which must be there and not be a key=value word. */
-static const struct tok *positional(struct parser *ps, unsigned i, const char *what)
+static const struct tok *positional(struct text_parser *ps, unsigned i, const char *what)
 {
 	if (i < ps->nt && !memchr(ps->t[i].s, '=', ps->t[i].len))
 		return &ps->t[i];
@@ -350,7 +353,7 @@ static const struct tok *positional(struct parser *ps, unsigned i, const char *w
 	return NULL;
 }
 
-static int st_setup(struct parser *ps)
+static int st_setup(struct text_parser *ps)
 {
 	struct keyvals kv = { 0 };
 	struct program *p = ps->p;
@@ -377,7 +380,7 @@ static int st_setup(struct parser *ps)
 	return 0;
 }
 
-static int st_filter(struct parser *ps)
+static int st_filter(struct text_parser *ps)
 {
 	struct keyvals kv = { 0 };
 	struct prog_filter *f;
@@ -409,7 +412,7 @@ static int st_filter(struct parser *ps)
 	return 0;
 }
 
-static int range_bitmap(struct parser *ps, const struct tok *t, struct prog_range *g)
+static int range_bitmap(struct text_parser *ps, const struct tok *t, struct prog_range *g)
 {
 	const char *eq = memchr(t->s, '=', t->len);
 
@@ -428,7 +431,7 @@ static int range_bitmap(struct parser *ps, const struct tok *t, struct prog_rang
 		    TOKA(t->s, t->len));
 }
 
-static int st_range(struct parser *ps)
+static int st_range(struct text_parser *ps)
 {
 	static const char *const flag_names[] = { "read", "write", "rw" };
 	struct prog_filter *f = &ps->p->filters[ps->cur];
@@ -461,7 +464,8 @@ static int st_range(struct parser *ps)
 	return 0;
 }
 
-static int st_guest(struct parser *ps, uint8_t kind)
+/* rdmsr INDEX ... / wrmsr INDEX VALUE ...: the keys of a guest access. */
+int step_parse_access(struct text_parser *ps, uint8_t kind)
 {
 	bool wr = step_is_write(kind);
 	uint32_t allowed =
@@ -504,7 +508,7 @@ static int st_guest(struct parser *ps, uint8_t kind)
 	return 0;
 }
 
-static int host_list(struct parser *ps, struct host_step *h, struct keyvals *kv)
+static int host_list(struct text_parser *ps, struct host_step *h, struct keyvals *kv)
 {
 	for (unsigned i = 2; i < ps->nt; i++) {
 		const struct tok *t = &ps->t[i];
@@ -530,28 +534,7 @@ static int host_list(struct parser *ps, struct host_step *h, struct keyvals *kv)
 	return 0;
 }
 
-static int host_args(struct parser *ps, struct host_step *h, uint8_t kind, struct keyvals *kv)
-{
-	const struct tok *t;
-
-	switch (kind) {
-	case STEP_HOST_MASK:
-		t = positional(ps, 2, "exit reasons");
-		return t ? get_reasons(ps, t->col, t->s, t->len, &h->arg) : -1;
-	case STEP_HOST_FILTER:
-		t = positional(ps, 2, "a filter number or 'none'");
-		return t ? get_filter_ref(ps, t->col, t->s, t->len, &h->arg) : -1;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-		return host_list(ps, h, kv);
-	case STEP_HOST_CHECK_CAP:
-		t = positional(ps, 2, "a capability number");
-		return t ? get_num(ps, t->col, t->s, t->len, "the capability", ~0ull, &h->arg) : -1;
-	}
-	return 0;
-}
-
-static int host_nmsrs(struct parser *ps, struct host_step *h, const struct keyvals *kv)
+static int host_nmsrs(struct text_parser *ps, struct host_step *h, const struct keyvals *kv)
 {
 	unsigned n = (unsigned)kv->v[K_NMSRS];
 
@@ -567,40 +550,122 @@ static int host_nmsrs(struct parser *ps, struct host_step *h, const struct keyva
 	return 0;
 }
 
-static int st_host(struct parser *ps)
+/* The keys every host step takes, once its arguments are read. */
+static int host_finish(struct text_parser *ps, struct step *s, const struct keyvals *kv)
 {
-	struct keyvals kv = { 0 };
-	const struct tok *t = positional(ps, 1, "a host operation");
-	uint8_t kind;
-	struct step *s;
-	int op;
-
-	if (!t)
+	if (check_vcpu(ps, kv, s) || host_nmsrs(ps, &s->h, kv))
 		return -1;
-	op = prog_word_find(t->s, t->len, prog_host_names, 8);
-	if (op < 0)
-		return fail(ps, t->col,
-			    "unknown host operation " TOKF " (mask, filter, get, set, "
-			    "immediate-exit, regs, events or check-cap)",
-			    TOKA(t->s, t->len));
-	kind = (uint8_t)(STEP_HOST_MASK + op);
-	s = new_step(ps, kind);
-	if (!s || host_args(ps, &s->h, kind, &kv))
-		return -1;
-	if (kind != STEP_HOST_GET_MSRS && kind != STEP_HOST_SET_MSRS &&
-	    parse_keys(ps, kind >= STEP_HOST_IMMEDIATE_EXIT && kind != STEP_HOST_CHECK_CAP ? 2 : 3,
-		       HOST_KEYS | (kind == STEP_HOST_MASK ? BIT(K_FLAGS) : 0), &kv, "host"))
-		return -1;
-	if (check_vcpu(ps, &kv, s) || host_nmsrs(ps, &s->h, &kv))
-		return -1;
-	s->h.target = (uint8_t)kv.v[K_ON];
-	s->h.flags = (uint32_t)kv.v[K_FLAGS];
+	s->h.target = (uint8_t)kv->v[K_ON];
+	s->h.flags = (uint32_t)kv->v[K_FLAGS];
 	return 0;
 }
 
-static int statement(struct parser *ps)
+/* host WORD [on=] [vcpu=] */
+int step_parse_none(struct text_parser *ps, uint8_t kind)
+{
+	struct keyvals kv = { 0 };
+	struct step *s = new_step(ps, kind);
+
+	if (!s || parse_keys(ps, 2, HOST_KEYS, &kv, "host"))
+		return -1;
+	return host_finish(ps, s, &kv);
+}
+
+/* host mask REASONS [flags=] ... */
+int step_parse_mask(struct text_parser *ps, uint8_t kind)
+{
+	struct keyvals kv = { 0 };
+	struct step *s = new_step(ps, kind);
+	const struct tok *t = s ? positional(ps, 2, "exit reasons") : NULL;
+
+	if (!t || get_reasons(ps, t->col, t->s, t->len, &s->h.arg) ||
+	    parse_keys(ps, 3, HOST_KEYS | BIT(K_FLAGS), &kv, "host"))
+		return -1;
+	return host_finish(ps, s, &kv);
+}
+
+/* host filter N|none ... */
+int step_parse_filter(struct text_parser *ps, uint8_t kind)
+{
+	struct keyvals kv = { 0 };
+	struct step *s = new_step(ps, kind);
+	const struct tok *t = s ? positional(ps, 2, "a filter number or 'none'") : NULL;
+
+	if (!t || get_filter_ref(ps, t->col, t->s, t->len, &s->h.arg) ||
+	    parse_keys(ps, 3, HOST_KEYS, &kv, "host"))
+		return -1;
+	return host_finish(ps, s, &kv);
+}
+
+/* host get|set ENTRY... [nmsrs=] ... */
+int step_parse_msrs(struct text_parser *ps, uint8_t kind)
+{
+	struct keyvals kv = { 0 };
+	struct step *s = new_step(ps, kind);
+
+	if (!s || host_list(ps, &s->h, &kv))
+		return -1;
+	return host_finish(ps, s, &kv);
+}
+
+/* host check-cap NUM ... */
+int step_parse_cap(struct text_parser *ps, uint8_t kind)
+{
+	struct keyvals kv = { 0 };
+	struct step *s = new_step(ps, kind);
+	const struct tok *t = s ? positional(ps, 2, "a capability number") : NULL;
+
+	if (!t || get_num(ps, t->col, t->s, t->len, "the capability", ~0ull, &s->h.arg) ||
+	    parse_keys(ps, 3, HOST_KEYS, &kv, "host"))
+		return -1;
+	return host_finish(ps, s, &kv);
+}
+
+/* "a, b or c": the statements (guest) or the host operations, for a message. */
+static const char *kind_words(char *buf, size_t size, bool guest)
+{
+	const char *w[STEP_KIND_LIMIT + 3];
+	unsigned n = 0;
+	size_t len = 0;
+
+	if (guest) {
+		w[n++] = "setup";
+		w[n++] = "filter";
+	}
+	for (unsigned i = 0; i < step_kind_count; i++)
+		if (step_kinds[step_kind_list[i]].guest == guest)
+			w[n++] = step_kinds[step_kind_list[i]].word;
+	if (guest)
+		w[n++] = "host";
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && len < size; i++) {
+		const char *sep = i + 1 == n ? " or " : ", ";
+
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? sep : "", w[i]);
+	}
+	return buf;
+}
+
+static int st_host(struct text_parser *ps)
+{
+	const struct tok *t = positional(ps, 1, "a host operation");
+	const struct step_kind_desc *d;
+	char words[160];
+
+	if (!t)
+		return -1;
+	d = step_kind_by_word(t->s, t->len, false);
+	if (!d)
+		return fail(ps, t->col, "unknown host operation " TOKF " (%s)", TOKA(t->s, t->len),
+			    kind_words(words, sizeof(words), false));
+	return d->parse(ps, d->kind);
+}
+
+static int statement(struct text_parser *ps)
 {
 	const struct tok *c = &ps->t[0];
+	const struct step_kind_desc *d;
+	char words[160];
 
 	if (ps->cur >= 0 && tok_is(c, "range"))
 		return st_range(ps);
@@ -618,22 +683,18 @@ static int statement(struct parser *ps)
 		return st_setup(ps);
 	if (tok_is(c, "filter"))
 		return st_filter(ps);
-	if (tok_is(c, "rdmsr"))
-		return st_guest(ps, STEP_RDMSR);
-	if (tok_is(c, "wrmsr"))
-		return st_guest(ps, STEP_WRMSR);
-	if (tok_is(c, "wrmsrns"))
-		return st_guest(ps, STEP_WRMSRNS);
+	d = step_kind_by_word(c->s, c->len, true);
+	if (d)
+		return d->parse(ps, d->kind);
 	if (tok_is(c, "host"))
 		return st_host(ps);
 	if (tok_is(c, "range") || tok_is(c, "end"))
 		return fail(ps, c->col, TOKF " outside a filter block", TOKA(c->s, c->len));
-	return fail(ps, c->col,
-		    "unknown statement " TOKF " (setup, filter, rdmsr, wrmsr, wrmsrns or host)",
-		    TOKA(c->s, c->len));
+	return fail(ps, c->col, "unknown statement " TOKF " (%s)", TOKA(c->s, c->len),
+		    kind_words(words, sizeof(words), true));
 }
 
-static int finish(struct parser *ps)
+static int finish(struct text_parser *ps)
 {
 	if (ps->cur >= 0) {
 		ps->line = ps->cur_line;
@@ -653,7 +714,7 @@ static int finish(struct parser *ps)
 int program_parse_bytes(const char *text, size_t len, const char *filename, struct program *p,
 			struct parse_error *err)
 {
-	struct parser ps = { .p = p, .err = err, .cur = -1 };
+	struct text_parser ps = { .p = p, .err = err, .cur = -1 };
 	const char *s = text, *end = text + len, *nl, *eol;
 
 	memset(err, 0, sizeof(*err));

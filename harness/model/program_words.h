@@ -8,7 +8,6 @@
 extern const char *const prog_reason_names[3]; /* bits 0..2 of a reason mask */
 extern const char *const prog_target_names[4]; /* enum host_target; [0] is never written */
 extern const char *const prog_reply_names[3]; /* REPLY_* bits 0..2 */
-extern const char *const prog_host_names[8]; /* host steps 0x40..0x47 */
 
 /* Case-insensitive comparison of the word s[0..len) with w. */
 bool prog_word_is(const char *s, unsigned len, const char *w);

@@ -245,14 +245,21 @@ static void print_alt(FILE *out, const struct step *s, const struct guest_alt *a
 		fprintf(out, "success rax 0x%" PRIx64 " rdx 0x%" PRIx64, a->rax, a->rdx);
 }
 
-static void print_guest(FILE *out, const struct step *s, const struct guest_obs *o,
-			const struct guest_exp *x)
+void step_trace_access(FILE *out, const struct step *s)
 {
-	fprintf(out, "%s ", step_name(s->kind));
+	fprintf(out, " ");
 	print_msr(out, guest_index(&s->g));
 	if (step_is_write(s->kind))
 		fprintf(out, " value 0x%" PRIx64, guest_wrmsr_value(&s->g));
-	fprintf(out, " cpl%u%s vcpu%u: ", s->g.cpl, s->g.fep ? " fep" : "", s->vcpu);
+	fprintf(out, " cpl%u%s", s->g.cpl, s->g.fep ? " fep" : "");
+}
+
+static void print_guest(FILE *out, const struct step *s, const struct guest_obs *o,
+			const struct guest_exp *x)
+{
+	fprintf(out, "%s", step_name(s->kind));
+	step_kind_desc(s->kind)->trace(out, s); /* a guest kind: it has one */
+	fprintf(out, " vcpu%u: ", s->vcpu);
 	print_guest_obs(out, s, o);
 	if (!x)
 		return;
@@ -264,21 +271,35 @@ static void print_guest(FILE *out, const struct step *s, const struct guest_obs 
 	fprintf(out, "%s]", x->nalt ? "" : " any");
 }
 
-static void print_host_args(FILE *out, const struct step *s)
+void step_trace_none(FILE *out, const struct step *s)
 {
-	static const char *const targets[] = { "", " vm", " vcpu", " system" };
+	(void)out;
+	(void)s;
+}
+
+void step_trace_mask(FILE *out, const struct step *s)
+{
+	fprintf(out, " mask 0x%" PRIx64 " flags 0x%" PRIx32, s->h.arg, s->h.flags);
+}
+
+void step_trace_filter(FILE *out, const struct step *s)
+{
+	if (s->h.arg == HOST_FILTER_NONE)
+		fprintf(out, " none");
+	else
+		fprintf(out, " %" PRIu64, s->h.arg);
+}
+
+void step_trace_cap(FILE *out, const struct step *s)
+{
+	fprintf(out, " %" PRIu64, s->h.arg);
+}
+
+/* The list; the values only of a write (KVM_SET_MSRS), a read's are its results. */
+void step_trace_msrs(FILE *out, const struct step *s)
+{
 	const struct host_step *h = &s->h;
 
-	fprintf(out, "%s vcpu%u%s", step_name(s->kind), s->vcpu,
-		h->target < 4 ? targets[h->target] : " target?");
-	if (s->kind == STEP_HOST_MASK)
-		fprintf(out, " mask 0x%" PRIx64 " flags 0x%" PRIx32, h->arg, h->flags);
-	else if (s->kind == STEP_HOST_FILTER && h->arg == HOST_FILTER_NONE)
-		fprintf(out, " none");
-	else if (s->kind == STEP_HOST_FILTER || s->kind == STEP_HOST_CHECK_CAP)
-		fprintf(out, " %" PRIu64, h->arg);
-	if (s->kind != STEP_HOST_GET_MSRS && s->kind != STEP_HOST_SET_MSRS)
-		return;
 	fprintf(out, " nmsrs %u:", h->nmsrs);
 	for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
 		fprintf(out, " ");
@@ -286,6 +307,17 @@ static void print_host_args(FILE *out, const struct step *s)
 		if (s->kind == STEP_HOST_SET_MSRS)
 			fprintf(out, "=0x%" PRIx64, h->list[i].value);
 	}
+}
+
+static void print_host_args(FILE *out, const struct step *s)
+{
+	static const char *const targets[] = { "", " vm", " vcpu", " system" };
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
+
+	fprintf(out, "%s vcpu%u%s", step_name(s->kind), s->vcpu,
+		s->h.target < 4 ? targets[s->h.target] : " target?");
+	if (d)
+		d->trace(out, s);
 }
 
 static void print_host(FILE *out, const struct step *s, const struct host_obs *o,

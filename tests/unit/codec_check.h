@@ -72,13 +72,13 @@ static inline bool host_valid(const struct program *p, const struct host_step *h
 
 static inline bool step_valid(const struct program *p, const struct step *s, const char **why)
 {
-	bool host = s->kind >= STEP_HOST_MASK && s->kind <= STEP_HOST_CHECK_CAP;
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
 
-	if (s->kind != STEP_RDMSR && !step_is_write(s->kind) && !host)
+	if (!d)
 		return *why = "step kind", false;
 	if (s->vcpu >= p->nvcpus)
 		return *why = "vcpu", false;
-	if (host)
+	if (!d->guest)
 		return host_valid(p, &s->h, s->kind, why);
 	if (s->g.cpl != 0 && s->g.cpl != 3)
 		return *why = "cpl", false;
