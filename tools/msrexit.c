@@ -14,6 +14,8 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "run", cmd_run, "run programs on /dev/kvm and check them against the oracle" },
+	{ "repro", cmd_repro, "replay one input with its whole trace; --emit-c writes it as C" },
+	{ "minimize", cmd_minimize, "shrink a failing input, keeping its signature" },
 	{ "conform", cmd_conform, "run the named conformance suite (KTAP, JUnit)" },
 	{ "asm", cmd_asm, "text program -> binary program" },
 	{ "disasm", cmd_disasm, "binary (or text) program -> canonical text" },
