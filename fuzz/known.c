@@ -6,7 +6,8 @@
 #include "msr_table.h"
 
 #define MSR_EFER 0xc0000080u
-#define EFER_NXE (1ull << 11)
+/* measured on kvm_pvm 6.18: toggling either re-runs a held access; SCE, LMA do not */
+#define EFER_F1_BITS ((1ull << 8) | (1ull << 11)) /* LME, NXE */
 #define MSR_MISC_ENABLE 0x1a0u
 /* EMON (7), BTS_UNAVAIL (11), PEBS_UNAVAIL (12): upstream keeps the first, refuses the others */
 #define MISC_ENABLE_F2_BITS ((1ull << 7) | (1ull << 11) | (1ull << 12))
@@ -15,9 +16,9 @@ const struct known_desc known_table[KNOWN_COUNT] = {
 	[KNOWN_WRMSRNS_INTERNAL_ERROR] = { "wrmsrns-internal-error",
 					   "kvm_pvm: WRMSRNS at CPL0 gives KVM_EXIT_INTERNAL_ERROR "
 					   "(docs/spec.md §9)" },
-	[KNOWN_F1_EFER_NXE_PENDING] = { "f1-efer-nxe-pending",
-					"kvm_pvm: a host EFER write toggling NXE makes a held "
-					"exit's access run again (corpus/findings F1)" },
+	[KNOWN_F1_EFER_PENDING] = { "f1-efer-pending",
+				    "kvm_pvm: a host EFER write toggling NXE or LME makes a held "
+				    "exit's access run again (corpus/findings F1)" },
 	[KNOWN_F2_MISC_ENABLE] = { "f2-misc-enable",
 				   "kvm_pvm: guest MISC_ENABLE writes of EMON, BTS_UNAVAIL or "
 				   "PEBS_UNAVAIL are taken (corpus/findings F2)" },
@@ -97,29 +98,35 @@ static bool is_wrmsrns_internal_error(const struct program *p, const struct trac
 	       starts_with(t->abort_msg, "KVM_EXIT_INTERNAL_ERROR");
 }
 
-/* Whether host step k (a SET_MSRS that was done) toggled EFER.NXE on vcpu. */
-static bool toggles_nxe(const struct program *p, const struct trace *t,
-			const struct kernel_facts *f, int k, unsigned vcpu)
+/* Whether host step k (a SET_MSRS that was done) toggled EFER.NXE or EFER.LME on vcpu. */
+static bool toggles_efer_f1_bits(const struct program *p, const struct trace *t,
+				 const struct kernel_facts *f, int k, unsigned vcpu)
 {
 	uint64_t before = 0, after = 0;
 
 	if (!value_before(p, t, f, vcpu, k, MSR_EFER, &before) ||
 	    !step_wrote(&p->steps[k], t, k, vcpu, MSR_EFER, &after))
 		return false;
-	return ((before ^ after) & EFER_NXE) != 0;
+	return ((before ^ after) & EFER_F1_BITS) != 0;
 }
 
-/* F1: a held exit, then (before its vCPU runs again) a host write that toggles EFER.NXE. */
+/*
+ * F1: a held exit, then (before its vCPU runs again) a host write that
+ * toggles EFER.NXE or LME: the access runs again, so it exits a second time
+ * or, if the mask or filter changed meanwhile, ends as they now say (#GP).
+ */
 static bool is_f1(const struct program *p, const struct trace *t, const struct kernel_facts *f,
 		  const struct mismatch *m)
 {
 	const struct step *s;
 
-	if (m->step != t->abort_step || m->step < 0 || m->step >= p->nsteps ||
+	if (m->step < 0 || m->step >= p->nsteps)
+		return false;
+	if (m->step == t->abort_step &&
 	    !starts_with(t->abort_msg, "a second MSR exit for one access"))
 		return false;
 	s = &p->steps[m->step];
-	if (!step_is_guest(s->kind) || !(s->g.reply_flags & REPLY_HOLD))
+	if (!step_is_guest(s->kind) || !(s->g.reply_flags & REPLY_HOLD) || !t->g[m->step].exited)
 		return false;
 	for (int k = m->step + 1; k < p->nsteps; k++) {
 		const struct step *h = &p->steps[k];
@@ -128,7 +135,7 @@ static bool is_f1(const struct program *p, const struct trace *t, const struct k
 			continue;
 		if (step_is_guest(h->kind) || h->kind == STEP_HOST_IMMEDIATE_EXIT)
 			break; /* the held exit completed here */
-		if (h->kind == STEP_HOST_SET_MSRS && toggles_nxe(p, t, f, k, s->vcpu))
+		if (h->kind == STEP_HOST_SET_MSRS && toggles_efer_f1_bits(p, t, f, k, s->vcpu))
 			return true;
 	}
 	return false;
@@ -188,7 +195,7 @@ static int explain_one(const struct program *p, const struct trace *t, const str
 	if (is_wrmsrns_internal_error(p, t, f, m))
 		return KNOWN_WRMSRNS_INTERNAL_ERROR;
 	if (is_f1(p, t, f, m))
-		return KNOWN_F1_EFER_NXE_PENDING;
+		return KNOWN_F1_EFER_PENDING;
 	if (is_f2(p, t, f, m))
 		return KNOWN_F2_MISC_ENABLE;
 	return KNOWN_NONE;

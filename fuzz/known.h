@@ -16,7 +16,7 @@
 enum known_id {
 	KNOWN_NONE = -1,
 	KNOWN_WRMSRNS_INTERNAL_ERROR, /* kvm_pvm: CPL0 WRMSRNS ends KVM_RUN in an internal error */
-	KNOWN_F1_EFER_NXE_PENDING, /* kvm_pvm: a held exit runs again after a host NXE toggle */
+	KNOWN_F1_EFER_PENDING, /* kvm_pvm: a held access runs again after a host NXE/LME toggle */
 	KNOWN_F2_MISC_ENABLE, /* kvm_pvm: guest MISC_ENABLE writes of bits 7, 11, 12 are taken */
 	KNOWN_COUNT,
 };

@@ -96,15 +96,38 @@ static void test_f1(void)
 	facts_reset(); /* EFER starts at 0xd01: NXE set */
 	f1_run("0x501");
 	CHECK_EQ(explain(&pvm), -1);
-	CHECK_EQ(why[0], KNOWN_F1_EFER_NXE_PENDING);
+	CHECK_EQ(why[0], KNOWN_F1_EFER_PENDING);
 	CHECK_EQ(explain(&other), 0);
-	/* a write that keeps NXE is fine on kvm_pvm too: a second exit after it is new */
+	/* LME too (measured); a write that keeps both (SCE, LMA) is fine on kvm_pvm: new */
+	f1_run("0xc01");
+	CHECK_EQ(explain(&pvm), -1);
 	f1_run("0xd00");
+	CHECK_EQ(explain(&pvm), 0);
+	f1_run("0x901");
 	CHECK_EQ(explain(&pvm), 0);
 	/* the write was refused (ret 0): nothing toggled */
 	f1_run("0x501");
 	T.h[1].ret = 0;
 	CHECK_EQ(explain(&pvm), 0);
+	/* the access ran again after the mask was cleared: #GP instead of a second exit */
+	load("setup mask=UNKNOWN\n"
+	     "rdmsr 0x12345678 data=0x7 hold\n"
+	     "host set EFER=0\n"
+	     "host mask none\n"
+	     "rdmsr STAR\n");
+	T.g[0].ran = T.g[0].exited = T.g[0].faulted = true;
+	T.g[0].vector = VEC_GP;
+	T.g[0].exit_reason = KVM_EXIT_RDMSR;
+	T.g[0].reason = REASON_UNKNOWN;
+	T.g[0].index = 0x12345678;
+	T.g[0].rax = P.steps[0].g.rax;
+	T.g[0].rdx = P.steps[0].g.rdx;
+	T.g[0].rcx = P.steps[0].g.rcx;
+	T.h[1].ran = T.h[2].ran = true;
+	T.h[1].ret = 1;
+	ran_ok(3, 0, 0x00130008);
+	CHECK_EQ(explain(&pvm), -1);
+	CHECK_EQ(why[0], KNOWN_F1_EFER_PENDING);
 	/* without hold the exit completed before the host step */
 	load("setup mask=UNKNOWN\nwrmsr 0x12345678 0x1\nhost set EFER=0x501\n");
 	T.g[0].ran = T.g[0].exited = true;
