@@ -6,6 +6,7 @@
 #include "facts_probe.h"
 #include "feedback.h"
 #include "health.h"
+#include "kcov.h"
 #include "kvm.h"
 #include "runner.h"
 #include "target.h"
@@ -19,6 +20,7 @@ static struct {
 	struct platform platform;
 	struct health health;
 	struct vm_pool pool;
+	struct kcov kcov;
 	enum exec_inject inject;
 	uint8_t *map;
 	size_t map_size;
@@ -48,6 +50,7 @@ int fuzz_target_init(const char *name)
 	}
 	fz.inject = exec_inject_from_env();
 	platform_detect(&fz.platform);
+	fz.stats.kcov = kcov_open(&fz.kcov);
 	health_begin(&fz.health);
 	fz.ready = true;
 	return 0;
@@ -71,8 +74,11 @@ const struct fuzz_stats *fuzz_stats(void)
 
 void fuzz_print_stats(FILE *out)
 {
-	fprintf(out, "%s: %lu inputs, %lu distinct feedback tuples, VM made anew %lu times",
-		fz.name, fz.stats.inputs, fz.stats.tuples, fz.stats.vm_remade);
+	fprintf(out,
+		"%s: %lu inputs, %lu distinct feedback tuples, kernel PCs (KCOV) %s, VM made anew "
+		"%lu times",
+		fz.name, fz.stats.inputs, fz.stats.tuples, fz.stats.kcov ? "on" : "off",
+		fz.stats.vm_remade);
 	for (int k = 0; k < KNOWN_COUNT; k++)
 		fprintf(out, ", %s %lu", known_table[k].name, fz.stats.known[k]);
 	if (fz.stats.foreign_warnings)
@@ -117,17 +123,37 @@ static void count_distinct(const uint32_t *h, unsigned n)
 	}
 }
 
+static void bump(uint8_t *c)
+{
+	if (*c != 0xff)
+		(*c)++;
+}
+
+/* The kernel's edges into the map's last three quarters (the tuples keep the first). */
+static void add_kernel_feedback(void)
+{
+	size_t base = fz.map_size / 4, size = fz.map_size - base;
+	unsigned long n, prev = 0;
+	const unsigned long *pc = kcov_pcs(&fz.kcov, &n);
+
+	for (unsigned long i = 0; i < n; prev = pc[i], i++) {
+		uint32_t h = kcov_edge_hash(prev, pc[i]);
+
+		if (fz.map && size)
+			bump(&fz.map[base + h % size]);
+		if (fz.sink)
+			fz.sink(h, 1);
+	}
+}
+
 static void add_feedback(const struct program *p, const struct trace *t)
 {
 	uint32_t h[PROG_MAX_STEPS];
 	unsigned n = feedback_hashes(p, t, h);
+	size_t tuple_slots = fz.stats.kcov ? fz.map_size / 4 : fz.map_size;
 
-	for (unsigned i = 0; fz.map && i < n; i++) {
-		uint8_t *c = &fz.map[h[i] % fz.map_size];
-
-		if (*c != 0xff)
-			(*c)++;
-	}
+	for (unsigned i = 0; fz.map && tuple_slots && i < n; i++)
+		bump(&fz.map[h[i] % tuple_slots]);
 	if (fz.sink)
 		to_sink(h, n);
 	count_distinct(h, n);
@@ -186,7 +212,10 @@ int fuzz_run_input(const uint8_t *data, size_t size, char *sig)
 		exit(EXIT_BAD_INPUT);
 	fz.stats.inputs++;
 	program_decode(data, size, &p);
+	kcov_begin(&fz.kcov);
 	st = run_program_reused(&fz.pool, &p, fz.f, &fz.health, BATCH_TIMEOUT_MS, &r);
+	if (fz.stats.kcov)
+		add_kernel_feedback();
 	if (st != EXIT_OK && st != EXIT_MISMATCH) {
 		fprintf(stderr, "%s: cannot run: %s\n", fz.name, kvm_last_error());
 		snprintf(sig, FUZZ_SIG_MAX, "harness/vm/unavailable");

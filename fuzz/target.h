@@ -2,6 +2,7 @@
 #ifndef MSREXIT_FUZZ_TARGET_H
 #define MSREXIT_FUZZ_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ struct fuzz_stats {
 	unsigned long foreign_warnings; /* WARNINGs another msrexit process injected (tests) */
 	unsigned long vm_remade; /* the reused VM could not be reset and was made anew */
 	unsigned long tuples; /* distinct feedback tuples seen */
+	bool kcov; /* the kernel's PCs (KCOV) feed back too */
 };
 
 /*

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "feedback.h"
+#include "kcov.h"
 #include "msr_table.h"
 #include "unit.h"
 
@@ -197,6 +198,24 @@ static void test_hash(void)
 	CHECK_EQ(fb_tuple_hash(&a), base);
 }
 
+/* Off when asked (or absent): no PCs, nothing to close; edges are directed. */
+static void test_kcov(void)
+{
+	struct kcov k;
+	unsigned long n = 1;
+
+	setenv("MSREXIT_KCOV", "0", 1);
+	CHECK(!kcov_open(&k), "MSREXIT_KCOV=0 must keep KCOV off");
+	CHECK_EQ(k.fd, -1);
+	kcov_begin(&k);
+	CHECK(kcov_pcs(&k, &n) == NULL, "no PCs when off");
+	CHECK_EQ(n, 0);
+	kcov_close(&k);
+	CHECK(kcov_edge_hash(0x1000, 0x2000) != kcov_edge_hash(0x2000, 0x1000), "direction");
+	CHECK(kcov_edge_hash(0, 0x1000) != kcov_edge_hash(0, 0x1001), "pc");
+	CHECK_EQ(kcov_edge_hash(7, 9), kcov_edge_hash(7, 9));
+}
+
 int main(void)
 {
 	test_filter_paths();
@@ -204,5 +223,6 @@ int main(void)
 	test_outcomes();
 	test_map();
 	test_hash();
+	test_kcov();
 	return unit_summary("feedback");
 }
