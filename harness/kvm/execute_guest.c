@@ -83,7 +83,7 @@ int batch_load(struct vm *vm, struct vcpu *vc, const struct program *p, int star
 	}
 	if (o->inject == INJECT_HANG)
 		for (int k = 0; k < vc->code.n; k++)
-			if (p->steps[start + k].kind != STEP_WRMSRNS && !p->steps[start + k].g.fep)
+			if (!vc->code.access[k].long_form)
 				guest_code_set_landing(vm->mem, &vc->code, k, LANDING_HANG);
 	vc->seg_start = start;
 	vc->seg_end = end;
