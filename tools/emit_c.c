@@ -22,9 +22,8 @@
 #include "oracle.h"
 #include "vm.h"
 
-/* tools/emit_c_runtime.c, embedded by tools/emit_c_embed.S */
-extern const char emit_c_runtime_start[], emit_c_runtime_end[];
-#define RUNTIME_SPLIT "/* ---- msrexit: the generated data goes here ---- */\n"
+/* tools/emit_c_runtime.h, _vm.c and _run.c, embedded by tools/emit_c_embed.S */
+extern const char emit_c_runtime_types[], emit_c_runtime_vm[], emit_c_runtime_run[];
 
 #define PAGE 4096u
 #define WATCHDOG_MS 2000u /* msrexit run's default --timeout */
@@ -472,18 +471,6 @@ static int emit_batches(struct ec *c)
 	return st;
 }
 
-static void emit_runtime(FILE *out, bool first_half)
-{
-	const char *rt = emit_c_runtime_start, *end = emit_c_runtime_end;
-	const char *split = strstr(rt, RUNTIME_SPLIT);
-
-	if (first_half)
-		fwrite(rt, 1, (size_t)(split - rt), out);
-	else
-		fwrite(split + strlen(RUNTIME_SPLIT), 1,
-		       (size_t)(end - split - strlen(RUNTIME_SPLIT)), out);
-}
-
 int emit_c(FILE *out, const char *source, const struct program *p, const struct kernel_facts *f)
 {
 	static struct ec c;
@@ -505,12 +492,13 @@ int emit_c(FILE *out, const char *source, const struct program *p, const struct 
 		return st;
 	emit_head(&c);
 	emit_defines(&c);
-	emit_runtime(out, true);
+	fputs(emit_c_runtime_types, out);
 	emit_op_texts(&c);
 	emit_memory(&c);
 	emit_vcpu_init(&c);
 	vm_destroy(&c.vm);
-	emit_runtime(out, false);
+	fputs(emit_c_runtime_vm, out);
+	fputs(emit_c_runtime_run, out);
 	fprintf(out, "\n/* ---- the program ---- */\n\n");
 	emit_filters(&c);
 	st = emit_batches(&c);

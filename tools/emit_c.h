@@ -38,6 +38,8 @@ void ec_describe_guest(FILE *out, const char *indent, const struct step *s,
 /* What host step s does (the ioctl, its fd, its arguments) and what the kernel should answer. */
 void ec_describe_host(FILE *out, const char *indent, const struct step *s,
 		      const struct host_exp *x);
+/* Each line of text after indent, cut at spaces to fit 100 columns. */
+void ec_comment(FILE *out, const char *indent, const char *text);
 /* s as a C string literal (quotes, backslashes and control bytes escaped). */
 void ec_string(FILE *out, const char *s);
 /* n bytes as a C initializer body, 16 a line, each line starting with indent. */

@@ -1,9 +1,13 @@
-/* emit_c_embed.S - tools/emit_c_runtime.c as text in the msrexit binary, for the C reproducers it writes. */
+/* emit_c_embed.S - the reproducers' runtime (tools/emit_c_runtime*) as text in msrexit, for emit_c.c. */
 	.section .rodata
-	.global emit_c_runtime_start
-	.global emit_c_runtime_end
-emit_c_runtime_start:
-	.incbin EMIT_C_RUNTIME_PATH
-emit_c_runtime_end:
+	.global emit_c_runtime_types, emit_c_runtime_vm, emit_c_runtime_run
+emit_c_runtime_types:
+	.incbin EMIT_C_RUNTIME_TYPES
+	.byte 0
+emit_c_runtime_vm:
+	.incbin EMIT_C_RUNTIME_VM
+	.byte 0
+emit_c_runtime_run:
+	.incbin EMIT_C_RUNTIME_RUN
 	.byte 0
 	.section .note.GNU-stack, "", @progbits

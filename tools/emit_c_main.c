@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "emit_c.h"
+#include "trace_text.h"
 
 struct mc {
 	FILE *out;
@@ -23,21 +24,24 @@ static void emit_setup(struct mc *m)
 {
 	const struct program *p = m->p;
 	FILE *out = m->out;
-	char buf[48];
+	char buf[48], text[256];
 
 	fprintf(out,
 		"\t/* A VM with %u vCPU%s in long mode, memory and registers as msrexit sets them "
 		"up. */\n\tvm_create(&vm, %u);\n\n",
 		p->nvcpus, p->nvcpus > 1 ? "s" : "", p->nvcpus);
-	fprintf(out,
-		"\t/*\n\t * Set-up: KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on the VM fd, mask "
-		"0x%" PRIx64 " (%s):\n\t * the accesses KVM refuses for these reasons exit to "
-		"user space. The kernel should accept it.\n\t */\n",
-		p->mask, ec_reasons(p->mask, buf, sizeof(buf)));
+	snprintf(text, sizeof(text),
+		 "Set-up: KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on the VM fd, mask 0x%" PRIx64
+		 " (%s): the accesses KVM refuses for these reasons exit to user space. The "
+		 "kernel should accept it.",
+		 p->mask, ec_reasons(p->mask, buf, sizeof(buf)));
+	fprintf(out, "\t/*\n");
+	ec_comment(out, "\t * ", text);
+	fprintf(out, "\t */\n");
 	fprintf(out,
 		"\tif (enable_cap(vm.fd, 0, 0x%" PRIx64 ") < 0)\n\t\tstop_run(0, \"set-up: "
-		"KVM_ENABLE_CAP(USER_SPACE_MSR, mask 0x%" PRIx64 ") failed: %%s\", "
-		"strerror(errno));\n",
+		"KVM_ENABLE_CAP(USER_SPACE_MSR, mask 0x%" PRIx64 ") failed: %%s\",\n"
+		"\t\t\t strerror(errno));\n",
 		p->mask, p->mask);
 	if (p->setup_filter < p->nfilters) {
 		fprintf(out,
@@ -204,13 +208,25 @@ static void emit_host_call(struct mc *m, int n)
 	}
 }
 
+/* EINVAL for 22: the names errno.h has (tt_errno_name's), a number otherwise. */
+static const char *errno_literal(int err, char *buf, size_t n)
+{
+	tt_errno_name(err, buf, n);
+	if (!err || (buf[1] >= '0' && buf[1] <= '9') || buf[1] == '-')
+		snprintf(buf, n, "%d", err);
+	return buf;
+}
+
 static void emit_host_expect(FILE *out, const struct host_exp *x, int n)
 {
+	char buf[24];
+
 	fprintf(out, "\t\tstatic const struct host_expect x = {\n\t\t\t.op = %d, ", n);
 	if (x->ret_any)
 		fprintf(out, ".ret_any = 1,");
 	else
-		fprintf(out, ".ret = %ld, .err = %d,", x->ret, x->err);
+		fprintf(out, ".ret = %ld, .err = %s,", x->ret,
+			errno_literal(x->err, buf, sizeof(buf)));
 	if (x->nvals) {
 		fprintf(out, "\n\t\t\t.nvals = %u, .val_any = 0x%x, .vals = {", x->nvals,
 			x->val_any);

@@ -1,6 +1,7 @@
 /* emit_c_words.c - the comments and literals of a C reproducer: each operation and its expectation in words. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit_c.h"
@@ -107,8 +108,8 @@ static void put_reply(FILE *out, const struct guest_step *g)
 		fprintf(out, ", held pending while the host steps after it run");
 }
 
-void ec_describe_guest(FILE *out, const char *indent, const struct step *s,
-		       const struct guest_exp *x)
+static void describe_guest(FILE *out, const char *indent, const struct step *s,
+			   const struct guest_exp *x)
 {
 	const struct guest_step *g = &s->g;
 
@@ -212,7 +213,8 @@ static void put_host_call(FILE *out, const struct step *s)
 		   s->kind == STEP_HOST_CHECK_CAP);
 }
 
-void ec_describe_host(FILE *out, const char *indent, const struct step *s, const struct host_exp *x)
+static void describe_host(FILE *out, const char *indent, const struct step *s,
+			  const struct host_exp *x)
 {
 	char buf[48];
 
@@ -234,4 +236,73 @@ void ec_describe_host(FILE *out, const char *indent, const struct step *s, const
 				tt_host_val_name(s->kind, i, buf, sizeof(buf)), x->vals[i]);
 	}
 	fprintf(out, ".\n");
+}
+
+/* Columns indent takes (a tab is 8). */
+static unsigned width(const char *indent)
+{
+	unsigned w = 0;
+
+	for (; *indent; indent++)
+		w = *indent == '\t' ? (w + 8) & ~7u : w + 1;
+	return w;
+}
+
+#define COMMENT_COLUMNS 100
+
+/* Each line of text after indent, cut at spaces to fit; cut parts go on two spaces further in. */
+void ec_comment(FILE *out, const char *indent, const char *text)
+{
+	unsigned room = COMMENT_COLUMNS - width(indent);
+
+	while (*text) {
+		size_t len = strcspn(text, "\n"), cut = len, skip = 0;
+		bool first = true;
+
+		while (len) {
+			cut = len;
+			if (cut > room - (first ? 0 : 2)) {
+				cut = room - (first ? 0 : 2);
+				while (cut && text[cut] != ' ')
+					cut--;
+				if (!cut)
+					cut = room - (first ? 0 : 2);
+			}
+			fprintf(out, "%s%s%.*s\n", indent, first ? "" : "  ", (int)cut, text);
+			skip = text[cut] == ' ';
+			text += cut + skip;
+			len -= cut + skip;
+			first = false;
+		}
+		text += *text == '\n';
+	}
+}
+
+void ec_describe_guest(FILE *out, const char *indent, const struct step *s,
+		       const struct guest_exp *x)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+
+	if (!m)
+		return describe_guest(out, indent, s, x);
+	describe_guest(m, "", s, x);
+	fclose(m);
+	ec_comment(out, indent, buf);
+	free(buf);
+}
+
+void ec_describe_host(FILE *out, const char *indent, const struct step *s, const struct host_exp *x)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+
+	if (!m)
+		return describe_host(out, indent, s, x);
+	describe_host(m, "", s, x);
+	fclose(m);
+	ec_comment(out, indent, buf);
+	free(buf);
 }

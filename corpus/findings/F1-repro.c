@@ -43,17 +43,20 @@
 #define WATCHDOG_MS 2000u
 
 /*
- * emit_c_runtime.c - the fixed part of every C reproducer that `msrexit repro --emit-c` writes.
+ * emit_c_runtime.h - the fixed part of every C reproducer (`msrexit repro --emit-c`): its types.
  *
- * Not compiled into msrexit: tools/emit_c.c copies this file verbatim into
- * each reproducer, after the #defines, guest memory and register values it
- * generates from our build (stub_abi.h, guest_code.h, vm.c) and before the
- * program's own part. Only libc and the kernel's UAPI headers are used.
+ * Not compiled into msrexit: tools/emit_c.c copies the three runtime files
+ * verbatim into each reproducer. This one comes after the #defines it
+ * generates from our build (stub_abi.h, guest_code.h) and before the guest
+ * memory and registers read back from a VM; emit_c_runtime_vm.c (set-up, host
+ * steps) and emit_c_runtime_run.c (guest batches, checks) follow them, then
+ * the program's own part. Only libc and the kernel's UAPI headers are used.
  *
- * It does what harness/kvm/vm.c (set-up), execute.c and execute_guest.c (how
- * a batch of guest code runs and each exit is answered) and compare.c (what
- * matches an expectation) do; the integration test that every seed and
- * conformance program gives the same verdict both ways keeps them in step.
+ * Together they do what harness/kvm/vm.c (set-up), execute.c and
+ * execute_guest.c (how a batch of guest code runs and each exit is answered)
+ * and compare.c (what matches an expectation) do; the integration test that
+ * every seed and conformance program gives the same verdict both ways keeps
+ * them in step.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -190,6 +193,12 @@ struct vm {
 	struct vcpu vcpu[2];
 };
 
+static struct guest_obs gobs[NOPS];
+static struct host_obs hobs[NOPS];
+static unsigned nexits, differences;
+
+/* The run cannot go on (as execute.c's exec_abort): a finding, at op. Does not return. */
+RT void stop_run(int op, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 /* Each step as the program says it, and its line in f1-host-efer-nxe-pending-exit.msr. */
 static const char *const op_text[NOPS] = {
 	"wrmsr UNKNOWN_12345678 0x1 hold",
@@ -600,10 +609,12 @@ static const struct vcpu_init vcpu_init[1] = {
 	},
 };
 
-
-static struct guest_obs gobs[NOPS];
-static struct host_obs hobs[NOPS];
-static unsigned nexits, differences;
+/*
+ * emit_c_runtime_vm.c - the fixed part of every C reproducer: messages, the VM, host steps.
+ *
+ * Copied verbatim into each reproducer by tools/emit_c.c (see emit_c_runtime.h),
+ * after the guest memory and registers; as harness/kvm/vm.c and execute_host.c.
+ */
 
 /* ---- messages and verdict ---- */
 
@@ -638,7 +649,6 @@ RT int verdict(void)
 	return REPRO_NOT_REPRODUCED;
 }
 
-/* The run cannot go on (as execute.c's exec_abort): a finding, at op. */
 RT void stop_run(int op, const char *fmt, ...)
 {
 	va_list ap;
@@ -920,6 +930,12 @@ RT void host_call(int op, long r)
 {
 	record(&hobs[op], r);
 }
+/*
+ * emit_c_runtime_run.c - the fixed part of every C reproducer: guest batches and the checks.
+ *
+ * Copied verbatim into each reproducer by tools/emit_c.c (see emit_c_runtime.h);
+ * as harness/kvm/execute.c, execute_guest.c and harness/model/compare.c.
+ */
 
 /* ---- one batch of guest code on one vCPU (harness/kvm/execute_guest.c) ---- */
 
@@ -1521,11 +1537,12 @@ int main(void)
 	vm_create(&vm, 1);
 
 	/*
-	 * Set-up: KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on the VM fd, mask 0x2 (UNKNOWN):
-	 * the accesses KVM refuses for these reasons exit to user space. The kernel should accept it.
+	 * Set-up: KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on the VM fd, mask 0x2 (UNKNOWN): the
+	 *   accesses KVM refuses for these reasons exit to user space. The kernel should accept it.
 	 */
 	if (enable_cap(vm.fd, 0, 0x2) < 0)
-		stop_run(0, "set-up: KVM_ENABLE_CAP(USER_SPACE_MSR, mask 0x2) failed: %s", strerror(errno));
+		stop_run(0, "set-up: KVM_ENABLE_CAP(USER_SPACE_MSR, mask 0x2) failed: %s",
+			 strerror(errno));
 
 	/*
 	 * Batch 0 on vCPU 0: each access runs as guest code, each MSR exit is answered with
@@ -1533,8 +1550,10 @@ int main(void)
 	 *
 	 * op 0 (line 5): wrmsr UNKNOWN_12345678 0x1 hold
 	 *   WRMSR at CPL0 on vCPU 0: RCX 0x12345678, RAX 0x1, RDX 0x0;
-	 *   our reply to its exit: error 0, data 0x0, held pending while the host steps after it run.
-	 *   The kernel should: exit KVM_EXIT_X86_WRMSR (reason UNKNOWN, index 0x12345678, data 0x1) at the instruction; after our reply, the guest goes on past it (RIP +2).
+	 *   our reply to its exit: error 0, data 0x0, held pending while the host steps after it
+	 *     run.
+	 *   The kernel should: exit KVM_EXIT_X86_WRMSR (reason UNKNOWN, index 0x12345678, data 0x1)
+	 *     at the instruction; after our reply, the guest goes on past it (RIP +2).
 	 *
 	 * If op 0 exits, the exit stays pending (our reply written, no KVM_RUN) while
 	 * the host steps after it run.
@@ -1577,9 +1596,11 @@ int main(void)
 	 * the op's reply.
 	 *
 	 * op 2 (line 7): rdmsr EFER
-	 *   RDMSR at CPL0 on vCPU 0: RCX 0xc0000080, RAX 0xa5a5a5a5a5a5a5a5, RDX 0x5a5a5a5a5a5a5a5a;
+	 *   RDMSR at CPL0 on vCPU 0: RCX 0xc0000080, RAX 0xa5a5a5a5a5a5a5a5, RDX
+	 *     0x5a5a5a5a5a5a5a5a;
 	 *   our reply to its exit: error 0, data 0x0.
-	 *   The kernel should: no exit, it completes in the kernel: the guest goes on past it (RIP +2) with RAX 0x501, RDX 0x0.
+	 *   The kernel should: no exit, it completes in the kernel: the guest goes on past it (RIP
+	 *     +2) with RAX 0x501, RDX 0x0.
 	 */
 	run_batch(&vm, &batch1);
 	/* Batch 1 is done: each access against what it should have done. */
