@@ -112,7 +112,7 @@ static bool same_failure(void *ctx, const struct program *p)
 		fprintf(stderr, "\rminimize: %u runs, now %u steps   ", j->runs, p->nsteps);
 	if (st != EXIT_OK && st != EXIT_MISMATCH)
 		return false;
-	return !strcmp(run_signature(&j->r, sig), j->target);
+	return !strcmp(run_signature(p, &j->r, j->f, sig), j->target);
 }
 
 /* An MSR's value right after VM creation: what written values are simplified toward. */
@@ -243,7 +243,7 @@ static int minimize_input(const struct input *in, const struct mini_opts *o)
 		health_end(&j.h);
 		return st;
 	}
-	if (!run_signature(&j.r, j.target)[0]) {
+	if (!run_signature(&in->p, &j.r, j.f, j.target)[0]) {
 		fprintf(stderr,
 			"msrexit minimize: %s does not fail here (the run was ok): nothing "
 			"to minimize\n",

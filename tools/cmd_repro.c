@@ -207,7 +207,7 @@ static void print_run(struct replay *rp, const char *title)
 	if (r->mismatches || r->unhealthy)
 		run_print_mismatches(rp->in->path, &rp->in->p, r, stdout);
 	print_known(&rp->in->p, r, rp->f, stdout);
-	run_signature(r, sig);
+	run_signature(&rp->in->p, r, rp->f, sig);
 	printf("signature: %s\n", sig[0] ? sig : "none: the kernel did what the oracle expects");
 }
 
@@ -224,7 +224,7 @@ static int replay_one(struct replay *rp, bool reused, bool show, struct tally *t
 		fprintf(stderr, "%s: cannot run: %s\n", rp->in->path, kvm_last_error());
 		return st;
 	}
-	run_signature(&rp->r, sig);
+	run_signature(&rp->in->p, &rp->r, rp->f, sig);
 	if (t) {
 		show = show || !tally_has(&rp->shown, sig);
 		t->resets_remade += rp->r.reset_note[0] != 0;

@@ -30,11 +30,13 @@ int input_load(const char *cmd, const char *path, enum prog_file_kind kind, stru
 
 /*
  * The finding's signature, as the fuzzers print it after "msrexit-finding: "
- * (fuzz/signature.c): the first mismatch's, a stopped run's with how it
- * stopped, "kernel/health/WORD"; "" when the run was ok. buf has
- * FUZZ_SIG_MAX bytes.
+ * (fuzz/target.c, fuzz/signature.c): "kernel/health/WORD" for a kernel health
+ * finding, else the first mismatch no known fact of this platform explains
+ * (the first mismatch if they all are), a stopped run's saying how it
+ * stopped; "" when the run was ok. buf has FUZZ_SIG_MAX bytes.
  */
-const char *run_signature(const struct run_result *r, char *buf);
+const char *run_signature(const struct program *p, const struct run_result *r,
+			  const struct kernel_facts *f, char *buf);
 /* The mismatches a known fact of this platform explains (fuzz/known.c), one line each. */
 void print_known(const struct program *p, const struct run_result *r, const struct kernel_facts *f,
 		 FILE *out);
