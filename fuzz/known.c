@@ -1,6 +1,5 @@
 /* known.c - what this platform is known to do differently: expected and counted, never reported again. */
 #include <string.h>
-#include <unistd.h>
 
 #include "known.h"
 #include "msr_table.h"
@@ -15,19 +14,25 @@
 const struct known_desc known_table[KNOWN_COUNT] = {
 	[KNOWN_WRMSRNS_INTERNAL_ERROR] = { "wrmsrns-internal-error",
 					   "kvm_pvm: WRMSRNS at CPL0 gives KVM_EXIT_INTERNAL_ERROR "
-					   "(docs/spec.md §9)" },
+					   "(docs/spec.md §9)",
+					   { REQ_NOT_KVM_PVM, REQ_WRMSRNS } },
 	[KNOWN_F1_EFER_PENDING] = { "f1-efer-pending",
 				    "kvm_pvm: a host EFER write toggling NXE or LME makes a held "
-				    "exit's access run again (corpus/findings F1)" },
+				    "exit's access run again (corpus/findings F1)",
+				    { REQ_NOT_KVM_PVM } },
 	[KNOWN_F2_MISC_ENABLE] = { "f2-misc-enable",
 				   "kvm_pvm: guest MISC_ENABLE writes of EMON, BTS_UNAVAIL or "
-				   "PEBS_UNAVAIL are taken (corpus/findings F2)" },
+				   "PEBS_UNAVAIL are taken (corpus/findings F2)",
+				   { REQ_NOT_KVM_PVM } },
 };
 
-/* The same test `msrexit conform` makes for "requires: not-kvm_pvm". */
-void platform_detect(struct platform *pl)
+bool known_applies(int k, const struct kernel_facts *f)
 {
-	pl->kvm_pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+	for (unsigned i = 0; i < KNOWN_MAX_REQS; i++)
+		if (known_table[k].unmet[i] != REQ_NONE &&
+		    !requirement_unmet(f, known_table[k].unmet[i]))
+			return false;
+	return true;
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -87,11 +92,11 @@ static bool value_before(const struct program *p, const struct trace *t,
 
 /* kvm_pvm without WRMSRNS in CPUID: the CPL0 instruction stops the vCPU instead of #UD. */
 static bool is_wrmsrns_internal_error(const struct program *p, const struct trace *t,
-				      const struct kernel_facts *f, const struct mismatch *m)
+				      const struct mismatch *m)
 {
 	const struct step *s;
 
-	if (f->has_wrmsrns || m->step != t->abort_step || m->step < 0 || m->step >= p->nsteps)
+	if (m->step != t->abort_step || m->step < 0 || m->step >= p->nsteps)
 		return false;
 	s = &p->steps[m->step];
 	return s->kind == STEP_WRMSRNS && s->g.cpl == 0 && !s->g.fep &&
@@ -188,26 +193,24 @@ static bool is_f2(const struct program *p, const struct trace *t, const struct k
 }
 
 static int explain_one(const struct program *p, const struct trace *t, const struct mismatch *m,
-		       const struct kernel_facts *f, const struct platform *pl)
+		       const struct kernel_facts *f)
 {
-	if (!pl->kvm_pvm)
-		return KNOWN_NONE;
-	if (is_wrmsrns_internal_error(p, t, f, m))
+	if (known_applies(KNOWN_WRMSRNS_INTERNAL_ERROR, f) && is_wrmsrns_internal_error(p, t, m))
 		return KNOWN_WRMSRNS_INTERNAL_ERROR;
-	if (is_f1(p, t, f, m))
+	if (known_applies(KNOWN_F1_EFER_PENDING, f) && is_f1(p, t, f, m))
 		return KNOWN_F1_EFER_PENDING;
-	if (is_f2(p, t, f, m))
+	if (known_applies(KNOWN_F2_MISC_ENABLE, f) && is_f2(p, t, f, m))
 		return KNOWN_F2_MISC_ENABLE;
 	return KNOWN_NONE;
 }
 
 int known_explain(const struct program *p, const struct trace *t, const struct verdict *v,
-		  const struct kernel_facts *f, const struct platform *pl, int *why)
+		  const struct kernel_facts *f, int *why)
 {
 	int first = -1;
 
 	for (unsigned i = 0; i < v->n && i < MAX_MISMATCHES; i++) {
-		why[i] = explain_one(p, t, &v->m[i], f, pl);
+		why[i] = explain_one(p, t, &v->m[i], f);
 		if (why[i] == KNOWN_NONE && first < 0)
 			first = (int)i;
 	}

@@ -6,12 +6,14 @@
 
 #include "facts.h"
 #include "program.h"
+#include "requirements.h"
 #include "trace.h"
 
 /*
  * Each entry is a fact of docs/spec.md §9 or a finding in corpus/findings
- * that `msrexit conform` skips on the platform ("requires: not-kvm_pvm",
- * "requires: wrmsrns"). A fuzzer input that shows one is not a finding.
+ * that `msrexit conform` skips on the platform: it applies where the same
+ * requirements (requirements.h: "not-kvm_pvm", "wrmsrns") are unmet. A
+ * fuzzer input that shows one is not a finding.
  */
 enum known_id {
 	KNOWN_NONE = -1,
@@ -21,19 +23,18 @@ enum known_id {
 	KNOWN_COUNT,
 };
 
+#define KNOWN_MAX_REQS 2
+
 struct known_desc {
 	const char *name; /* a word, for counters */
 	const char *what;
+	enum requirement unmet[KNOWN_MAX_REQS]; /* it applies where all these are unmet */
 };
 
 extern const struct known_desc known_table[KNOWN_COUNT];
 
-/* What the facts do not say about the platform (yet). */
-struct platform {
-	bool kvm_pvm; /* the kvm_pvm backend provides /dev/kvm */
-};
-
-void platform_detect(struct platform *pl);
+/* Whether known fact k can show on the kernel of f. */
+bool known_applies(int k, const struct kernel_facts *f);
 
 /*
  * Explains each of the v->n mismatches of a run of p (trace t): why[i] is
@@ -41,6 +42,6 @@ void platform_detect(struct platform *pl);
  * of the first mismatch nothing known explains, or -1 if all are explained.
  */
 int known_explain(const struct program *p, const struct trace *t, const struct verdict *v,
-		  const struct kernel_facts *f, const struct platform *pl, int *why);
+		  const struct kernel_facts *f, int *why);
 
 #endif

@@ -17,7 +17,6 @@
 static struct {
 	const char *name;
 	const struct kernel_facts *f;
-	struct platform platform;
 	struct health health;
 	struct vm_pool pool;
 	struct kcov kcov;
@@ -49,7 +48,6 @@ int fuzz_target_init(const char *name)
 		return st;
 	}
 	fz.inject = exec_inject_from_env();
-	platform_detect(&fz.platform);
 	fz.stats.kcov = kcov_open(&fz.kcov);
 	health_begin(&fz.health);
 	fz.ready = true;
@@ -189,7 +187,7 @@ static int judge(const struct program *p, const struct run_result *r, char *sig)
 	if (!r->mismatches)
 		return 0;
 	/* beyond the verdict's MAX_MISMATCHES, a run goes on as its listed mismatches did */
-	first = known_explain(p, &r->t, &r->v, fz.f, &fz.platform, why);
+	first = known_explain(p, &r->t, &r->v, fz.f, why);
 	if (first >= 0) {
 		fuzz_mismatch_signature(&r->v.m[first], &r->t, sig);
 		return 1;

@@ -124,7 +124,6 @@ int input_load(const char *cmd, const char *path, enum prog_file_kind kind, stru
 const char *run_signature(const struct program *p, const struct run_result *r,
 			  const struct kernel_facts *f, char *buf)
 {
-	struct platform pl;
 	int why[MAX_MISMATCHES], first = -1;
 
 	buf[0] = 0;
@@ -137,8 +136,7 @@ const char *run_signature(const struct program *p, const struct run_result *r,
 	if (!r->v.n)
 		return buf;
 	/* as the fuzzers choose (fuzz/target.c): the first mismatch no known fact explains */
-	platform_detect(&pl);
-	first = known_explain(p, &r->t, &r->v, f, &pl, why);
+	first = known_explain(p, &r->t, &r->v, f, why);
 	fuzz_mismatch_signature(&r->v.m[first >= 0 ? first : 0], &r->t, buf);
 	return buf;
 }
@@ -146,14 +144,12 @@ const char *run_signature(const struct program *p, const struct run_result *r,
 void print_known(const struct program *p, const struct run_result *r, const struct kernel_facts *f,
 		 FILE *out)
 {
-	struct platform pl;
 	int why[MAX_MISMATCHES];
 	bool said[KNOWN_COUNT] = { false };
 
 	if (!r->v.n)
 		return;
-	platform_detect(&pl);
-	known_explain(p, &r->t, &r->v, f, &pl, why);
+	known_explain(p, &r->t, &r->v, f, why);
 	for (unsigned i = 0; i < r->v.n; i++) {
 		if (why[i] == KNOWN_NONE || said[why[i]])
 			continue;

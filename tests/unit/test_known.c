@@ -7,7 +7,8 @@
 static struct trace T;
 static struct verdict V;
 static int why[MAX_MISMATCHES];
-static const struct platform pvm = { .kvm_pvm = true }, other = { .kvm_pvm = false };
+/* the backends to explain on: kvm_pvm, and one without its deviations */
+static const enum kvm_backend pvm = BACKEND_KVM_PVM, other = BACKEND_KVM_AMD;
 
 static void load(const char *text)
 {
@@ -39,13 +40,14 @@ static void stopped(int n, const char *msg)
 	snprintf(T.abort_msg, sizeof(T.abort_msg), "%s", msg);
 }
 
-/* Predicts, compares, and explains with the platform given; returns the first unexplained. */
-static int explain(const struct platform *pl)
+/* Predicts, compares, and explains on the backend given; returns the first unexplained. */
+static int explain(const enum kvm_backend *backend)
 {
+	F.backend = *backend;
 	predict();
 	compare(&P, &E, &T, &V);
 	CHECK(V.n > 0, "the trace should mismatch");
-	return known_explain(&P, &T, &V, &F, pl, why);
+	return known_explain(&P, &T, &V, &F, why);
 }
 
 static const char internal_error[] = "KVM_EXIT_INTERNAL_ERROR suberror 1 (data 0x1 0x0)";
