@@ -103,27 +103,78 @@ static bool is_wrmsrns_internal_error(const struct program *p, const struct trac
 	       starts_with(t->abort_msg, "KVM_EXIT_INTERNAL_ERROR");
 }
 
-/* Whether host step k (a SET_MSRS that was done) toggled EFER.NXE or EFER.LME on vcpu. */
+/*
+ * Whether host step k (a SET_MSRS) changed EFER.NXE or EFER.LME on vcpu with
+ * any entry it did: a change undone by a later entry counts (measured).
+ */
 static bool toggles_efer_f1_bits(const struct program *p, const struct trace *t,
 				 const struct kernel_facts *f, int k, unsigned vcpu)
 {
-	uint64_t before = 0, after = 0;
+	const struct step *s = &p->steps[k];
+	uint64_t val = 0;
 
-	if (!value_before(p, t, f, vcpu, k, MSR_EFER, &before) ||
-	    !step_wrote(&p->steps[k], t, k, vcpu, MSR_EFER, &after))
+	if (s->kind != STEP_HOST_SET_MSRS || s->vcpu != vcpu || !s->h.nlist || !t->h[k].ran ||
+	    t->h[k].ret <= 0 || !value_before(p, t, f, vcpu, k, MSR_EFER, &val))
 		return false;
-	return ((before ^ after) & EFER_F1_BITS) != 0;
+	for (long j = 0; j < t->h[k].ret; j++) {
+		const struct host_msr *e = host_entry(&s->h, (unsigned)j);
+
+		if (e->index != MSR_EFER)
+			continue;
+		if ((val ^ e->value) & EFER_F1_BITS)
+			return true;
+		val = e->value;
+	}
+	return false;
+}
+
+/* The first step after held guest step n on its vCPU that lets the exit complete, or nsteps. */
+static int held_until(const struct program *p, int n)
+{
+	for (int k = n + 1; k < p->nsteps; k++)
+		if (p->steps[k].vcpu == p->steps[n].vcpu &&
+		    (step_is_guest(p->steps[k].kind) ||
+		     p->steps[k].kind == STEP_HOST_IMMEDIATE_EXIT))
+			return k;
+	return p->nsteps;
+}
+
+/* Guest step n exited and was held, and before it completed a host write re-armed it (F1). */
+static bool f1_rearmed(const struct program *p, const struct trace *t, const struct kernel_facts *f,
+		       int n)
+{
+	const struct step *s = &p->steps[n];
+	int end;
+
+	if (!step_is_guest(s->kind) || !(s->g.reply_flags & REPLY_HOLD) || !t->g[n].exited)
+		return false;
+	end = held_until(p, n);
+	for (int k = n + 1; k < end; k++)
+		if (toggles_efer_f1_bits(p, t, f, k, s->vcpu))
+			return true;
+	return false;
+}
+
+/* The guest step of vcpu last before step n, or -1. */
+static int last_guest_step(const struct program *p, int n, unsigned vcpu)
+{
+	for (int k = n - 1; k >= 0; k--)
+		if (p->steps[k].vcpu == vcpu && step_is_guest(p->steps[k].kind))
+			return k;
+	return -1;
 }
 
 /*
  * F1: a held exit, then (before its vCPU runs again) a host write that
  * toggles EFER.NXE or LME: the access runs again, so it exits a second time
- * or, if the mask or filter changed meanwhile, ends as they now say (#GP).
+ * or, if the mask or filter changed meanwhile, ends as they now say (#GP);
+ * until the vCPU runs, its RIP and events show the access not done.
  */
 static bool is_f1(const struct program *p, const struct trace *t, const struct kernel_facts *f,
 		  const struct mismatch *m)
 {
 	const struct step *s;
+	int g;
 
 	if (m->step < 0 || m->step >= p->nsteps)
 		return false;
@@ -131,19 +182,12 @@ static bool is_f1(const struct program *p, const struct trace *t, const struct k
 	    !starts_with(t->abort_msg, "a second MSR exit for one access"))
 		return false;
 	s = &p->steps[m->step];
-	if (!step_is_guest(s->kind) || !(s->g.reply_flags & REPLY_HOLD) || !t->g[m->step].exited)
+	if (step_is_guest(s->kind))
+		return f1_rearmed(p, t, f, m->step);
+	if (s->kind != STEP_HOST_GET_REGS && s->kind != STEP_HOST_GET_EVENTS)
 		return false;
-	for (int k = m->step + 1; k < p->nsteps; k++) {
-		const struct step *h = &p->steps[k];
-
-		if (h->vcpu != s->vcpu)
-			continue;
-		if (step_is_guest(h->kind) || h->kind == STEP_HOST_IMMEDIATE_EXIT)
-			break; /* the held exit completed here */
-		if (h->kind == STEP_HOST_SET_MSRS && toggles_efer_f1_bits(p, t, f, k, s->vcpu))
-			return true;
-	}
-	return false;
+	g = last_guest_step(p, m->step, s->vcpu);
+	return g >= 0 && f1_rearmed(p, t, f, g);
 }
 
 /* A guest write to MISC_ENABLE that changes a bit of F2. */

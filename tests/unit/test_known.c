@@ -130,6 +130,33 @@ static void test_f1(void)
 	ran_ok(3, 0, 0x00130008);
 	CHECK_EQ(explain(&pvm), -1);
 	CHECK_EQ(why[0], KNOWN_F1_EFER_PENDING);
+	/* after immediate-exit the registers show the access not done: the same fact */
+	load("setup mask=UNKNOWN\n"
+	     "rdmsr 0x12345678 data=0x7 hold\n"
+	     "host set EFER=0x501\n"
+	     "host mask none\n"
+	     "host immediate-exit\n"
+	     "host regs\n");
+	T.g[0].ran = T.g[0].exited = T.g[0].faulted = true;
+	T.g[0].vector = VEC_GP;
+	T.g[0].exit_reason = KVM_EXIT_RDMSR;
+	T.g[0].reason = REASON_UNKNOWN;
+	T.g[0].index = 0x12345678;
+	T.g[0].rax = P.steps[0].g.rax;
+	T.g[0].rdx = P.steps[0].g.rdx;
+	T.g[0].rcx = P.steps[0].g.rcx;
+	T.h[1].ran = T.h[2].ran = T.h[3].ran = T.h[4].ran = true;
+	T.h[1].ret = 1;
+	T.h[3].ret = -1;
+	T.h[3].err = EINTR;
+	T.h[4].nvals = 3;
+	T.h[4].vals[1] = 0x7; /* RIP +0, RAX from the reply */
+	CHECK_EQ(explain(&pvm), -1);
+	CHECK(V.n == 2 && V.m[1].step == 4, "the regs step mismatches too (%u)", V.n);
+	/* a change undone within one KVM_SET_MSRS still re-arms the access (measured) */
+	f1_run("0x501 EFER=0xd01");
+	T.h[1].ret = 2;
+	CHECK_EQ(explain(&pvm), -1);
 	/* without hold the exit completed before the host step */
 	load("setup mask=UNKNOWN\nwrmsr 0x12345678 0x1\nhost set EFER=0x501\n");
 	T.g[0].ran = T.g[0].exited = true;
