@@ -98,6 +98,12 @@ done
 echo "$out" | grep -qF "(AFL++ input, read as a binary program," || fail "AFL++ input: $out"
 MSREXIT_INJECT=reply-data expect_out 1 "(libFuzzer artifact, read as a binary program," \
 	"$bin" repro "$tmp/crash-0123456789abcdef"
+# a fuzzer's input becomes a C reproducer too (the planted fault is msrexit's, so it passes)
+expect_out 0 "msrexit repro: wrote $tmp/crash.c" \
+	"$bin" repro --emit-c "$tmp/crash-0123456789abcdef" -o "$tmp/crash.c"
+grep -q "^ \*     rdmsr UNKNOWN_12345678 data=0x1122334455667788$" "$tmp/crash.c" || fail "crash.c"
+cc -Wall -Werror -o "$tmp/crash" "$tmp/crash.c" || fail "crash.c does not build"
+expect_out 0 "not reproduced: the kernel did what it should" "$tmp/crash"
 # --text reads a fuzzer artifact as text (and fails on its bytes)
 expect 2 "$bin" repro --text "$tmp/crash-0123456789abcdef"
 
