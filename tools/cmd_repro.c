@@ -233,8 +233,9 @@ static int replay_one(struct replay *rp, bool reused, bool show, struct tally *t
 	if (show) {
 		tally_add(&rp->shown, sig);
 		print_run(rp, title);
-	} else
+	} else {
 		kmsg_print_new(&rp->k, stdout, "  kernel log: ");
+	}
 	return EXIT_OK;
 }
 
