@@ -59,6 +59,12 @@ for c in repro minimize; do
 	expect_out 0 "usage: msrexit $c" "$bin" $c --help
 done
 
+# Without KVM a good file is a skip (4), after the bad ones above were refused (2)
+for c in "repro" "repro --emit-c" "minimize -o $tmp/out.msr"; do
+	MSREXIT_KVM_DEVICE=$tmp/no-kvm expect_out 4 "$tmp/no-kvm does not exist" \
+		"$bin" $c "$src/corpus/seeds/01-unknown-read-exit.msr"
+done
+
 need_kvm
 # A passing program: the whole trace, the kernel log section, no signature, exit 0
 seed=$src/corpus/seeds/31-readme-example.msr
