@@ -59,7 +59,8 @@ int __vm_write_memory(struct vm *vm);
  * Reuse (vm_reset.c): vm_snapshot_take records the state right after
  * vm_create; vm_reset returns the VM to it (memory, registers, every MSR KVM
  * lists, local APIC, events, mask 0, no filter) far cheaper than a new VM;
- * vm_check_clean compares the state with the snapshot and says what differs.
+ * vm_check_clean compares the state (memory included) with the snapshot and
+ * says what differs.
  */
 void vm_snapshot_take(struct vm *vm);
 int __vm_snapshot_take(struct vm *vm);
@@ -68,6 +69,34 @@ int __vm_reset(struct vm *vm);
 void vm_check_clean(struct vm *vm);
 int __vm_check_clean(struct vm *vm);
 void vm_snapshot_free(struct vm *vm);
+
+/*
+ * What a program can have changed on a VM (pool.c works it out from the
+ * program and its trace), so that a reset restores that and nothing else.
+ * The mask and the filter are the caller's: __vm_reset_touched leaves them.
+ */
+#define VM_TOUCHED_MAX_MSRS 128
+struct vm_touched {
+	bool everything; /* all of the snapshot's state, as __vm_reset */
+	/*
+	 * bit v: vCPU v ran (KVM_RUN, immediate_exit too): its registers,
+	 * segment registers (an exception reloads CS from the GDT, a return
+	 * from CPL3 leaves SS null), events (KVM keeps the last exception's
+	 * vector), stacks and code area.
+	 */
+	uint8_t ran;
+	/*
+	 * bit v: restore vCPU v's registers, segment registers and events by
+	 * ioctl now. Otherwise they go with its next KVM_RUN (the synced
+	 * registers), which is enough unless a host ioctl on the vCPU comes
+	 * first (a host step, the check).
+	 */
+	uint8_t now;
+	unsigned nmsrs[PROG_MAX_VCPUS];
+	uint32_t msrs[PROG_MAX_VCPUS][VM_TOUCHED_MAX_MSRS]; /* written by the guest or the host */
+};
+void vm_reset_touched(struct vm *vm, const struct vm_touched *t);
+int __vm_reset_touched(struct vm *vm, const struct vm_touched *t);
 
 /*
  * KVM_GET_MSRS or KVM_SET_MSRS (req) of one MSR on fd, *data in/out: the

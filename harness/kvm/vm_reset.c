@@ -1,4 +1,4 @@
-/* vm_reset.c - reusing a VM: snapshot its state once, return to it cheaply, prove it got there. */
+/* vm_reset.c - reusing a VM: snapshot its state once, return to it (all of it, or what a program touched). */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -9,34 +9,12 @@
 
 #include "filter.h"
 #include "msr_table.h"
-#include "vm.h"
+#include "vm_snapshot.h"
 
-#define SNAP_MAX_MSRS 1024
 #define MSR_CHUNK 200 /* KVM_GET/SET_MSRS take fewer than 256 entries */
+#define MSR_APIC_BASE 0x1b
 
-struct msr_set {
-	unsigned n;
-	struct kvm_msr_entry e[SNAP_MAX_MSRS];
-};
-
-struct vcpu_state {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	struct kvm_lapic_state lapic;
-	struct kvm_vcpu_events events;
-	struct kvm_mp_state mp;
-	struct kvm_debugregs debugregs;
-	struct kvm_xcrs xcrs;
-	struct msr_set msrs;
-};
-
-struct vm_snapshot {
-	struct vcpu_state v[PROG_MAX_VCPUS];
-	struct vcpu_state now; /* scratch for the check */
-};
-
-/* MSRs that change by themselves: restored, but not compared. */
-static bool msr_volatile(uint32_t index)
+bool snap_msr_volatile(uint32_t index)
 {
 	return index == 0x10 || /* TSC */
 	       index == 0x6e0 || /* TSC_DEADLINE: reads the time left once armed */
@@ -94,31 +72,61 @@ static int snapshot_msrs(struct kvm_sys *sys, int fd, struct msr_set *s)
 	return 0;
 }
 
-/* The current values of the indices in s, into cur (chunked: fewer than 256 a call). */
-static int read_set(int fd, const struct msr_set *s, struct msr_set *cur)
+/* by_index: the positions of st->msrs sorted by index (once per snapshot). */
+static void sort_by_index(struct vcpu_state *st)
 {
-	static __thread struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[MSR_CHUNK];
-	} buf;
+	for (unsigned i = 0; i < st->msrs.n; i++) {
+		unsigned k = i;
 
+		while (k > 0 && st->msrs.e[st->by_index[k - 1]].index > st->msrs.e[i].index) {
+			st->by_index[k] = st->by_index[k - 1];
+			k--;
+		}
+		st->by_index[k] = (uint16_t)i;
+	}
+}
+
+const struct kvm_msr_entry *snap_msr_find(const struct vcpu_state *st, uint32_t index)
+{
+	unsigned lo = 0, hi = st->msrs.n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		const struct kvm_msr_entry *e = &st->msrs.e[st->by_index[mid]];
+
+		if (e->index == index)
+			return e;
+		if (e->index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static __thread struct {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e[MSR_CHUNK];
+} msr_buf;
+
+int snap_read_msrs(int fd, const struct msr_set *s, struct msr_set *cur)
+{
 	cur->n = s->n;
 	for (unsigned base = 0; base < s->n; base += MSR_CHUNK) {
 		unsigned n = s->n - base < MSR_CHUNK ? s->n - base : MSR_CHUNK;
 
-		buf.hdr.nmsrs = n;
+		msr_buf.hdr.nmsrs = n;
 		for (unsigned i = 0; i < n; i++)
-			buf.e[i] = (struct kvm_msr_entry){ .index = s->e[base + i].index };
-		if (ioctl(fd, KVM_GET_MSRS, &buf) != (int)n)
+			msr_buf.e[i] = (struct kvm_msr_entry){ .index = s->e[base + i].index };
+		if (ioctl(fd, KVM_GET_MSRS, &msr_buf) != (int)n)
 			return kvm_error(
 			    EIO, "KVM_GET_MSRS of the snapshot's MSRs read fewer than %u", n);
-		memcpy(&cur->e[base], buf.e, n * sizeof(buf.e[0]));
+		memcpy(&cur->e[base], msr_buf.e, n * sizeof(msr_buf.e[0]));
 	}
 	return 0;
 }
 
-/* Everything but the MSRs: for the snapshot and for the check alike. */
-static int read_state(struct vcpu *vc, struct vcpu_state *st, const char *what)
+int snap_read_state(struct vcpu *vc, struct vcpu_state *st, const char *what)
 {
 	GET(vc->fd, KVM_GET_REGS, &st->regs, what);
 	GET(vc->fd, KVM_GET_SREGS, &st->sregs, what);
@@ -130,11 +138,37 @@ static int read_state(struct vcpu *vc, struct vcpu_state *st, const char *what)
 	return 0;
 }
 
+int snap_resident(struct vm *vm)
+{
+	if (mincore(vm->mem, GUEST_MEM_SIZE, vm->snap->resident))
+		return kvm_errno("mincore(guest memory)");
+	return 0;
+}
+
 static int save_vcpu(struct vm *vm, struct vcpu *vc, struct vcpu_state *st)
 {
-	int r = read_state(vc, st, "snapshot");
+	int r = snap_read_state(vc, st, "snapshot");
 
-	return r ? r : snapshot_msrs(vm->sys, vc->fd, &st->msrs);
+	if (!r)
+		r = snapshot_msrs(vm->sys, vc->fd, &st->msrs);
+	if (!r)
+		sort_by_index(st);
+	return r;
+}
+
+/* The pages vm_create wrote (structures and stub), as it wrote them. */
+static int save_low_memory(struct vm *vm)
+{
+	unsigned long size;
+	struct vm_snapshot *s = vm->snap;
+
+	guest_image(&size);
+	s->low_pages = (GUEST_IMAGE + size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+	s->low = malloc((size_t)s->low_pages * PAGE_SIZE_4K);
+	if (!s->low)
+		return kvm_error(ENOMEM, "out of memory");
+	memcpy(s->low, vm->mem, (size_t)s->low_pages * PAGE_SIZE_4K);
+	return 0;
 }
 
 int __vm_snapshot_take(struct vm *vm)
@@ -151,7 +185,7 @@ int __vm_snapshot_take(struct vm *vm)
 		if (r)
 			return r;
 	}
-	return 0;
+	return save_low_memory(vm);
 }
 
 void vm_snapshot_take(struct vm *vm)
@@ -161,8 +195,38 @@ void vm_snapshot_take(struct vm *vm)
 
 void vm_snapshot_free(struct vm *vm)
 {
+	if (vm->snap)
+		free(vm->snap->low);
 	free(vm->snap);
 	vm->snap = NULL;
+}
+
+/*
+ * KVM_SET_MSRS of e[0..n), as few ioctls as KVM allows: it stops at an entry
+ * it refuses, which is counted (*first names it) and skipped.
+ */
+static int set_msrs(int fd, const struct kvm_msr_entry *e, unsigned n, unsigned *refused,
+		    uint32_t *first)
+{
+	unsigned i = 0;
+
+	while (i < n) {
+		unsigned k = n - i < MSR_CHUNK ? n - i : MSR_CHUNK;
+		int r;
+
+		msr_buf.hdr.nmsrs = k;
+		memcpy(msr_buf.e, e + i, k * sizeof(e[0]));
+		r = ioctl(fd, KVM_SET_MSRS, &msr_buf);
+		if (r < 0)
+			return kvm_errno("reset: KVM_SET_MSRS(%u MSRs from 0x%x)", k, e[i].index);
+		i += (unsigned)r;
+		if ((unsigned)r < k) {
+			if (!(*refused)++)
+				*first = e[i].index;
+			i++;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -172,39 +236,32 @@ void vm_snapshot_free(struct vm *vm)
  */
 static void flush_pending(struct vcpu *vc)
 {
+	vc->run->kvm_dirty_regs = 0; /* an aborted batch's registers are not wanted */
 	__vcpu_run_immediate_exit(vc);
 	kvm_clear_error();
-	vc->held = false;
-	vc->seg_start = vc->seg_end = 0;
 }
 
 /*
- * Only the MSRs that differ are written, one at a time, so one KVM refuses
- * (an immutable feature MSR once the vCPU has run) is named and the rest
- * are still written. APIC_BASE leads (the local APIC state depends on it).
+ * Only the MSRs that differ are written, so one KVM refuses (an immutable
+ * feature MSR once the vCPU has run) is named and the rest are still
+ * written. APIC_BASE leads (the local APIC state depends on it).
  */
 static int restore_msrs(int v, struct vcpu *vc, const struct msr_set *snap, struct msr_set *cur)
 {
-	bool refused = false;
+	unsigned n = 0, refused = 0;
 	uint32_t bad = 0;
-	int r = read_set(vc->fd, snap, cur);
+	int r = snap_read_msrs(vc->fd, snap, cur);
 
 	if (r)
 		return r;
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned i = 0; i < snap->n; i++) {
-			const struct kvm_msr_entry *e = &snap->e[i];
-
-			if ((e->index == 0x1b) != (pass == 0) || cur->e[i].data == e->data)
-				continue;
-			uint64_t data = e->data;
-
-			if (__msr_io_one(vc->fd, KVM_SET_MSRS, e->index, &data) != 1 && !refused) {
-				refused = true;
-				bad = e->index;
-			}
-		}
-	}
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < snap->n; i++)
+			if ((snap->e[i].index == MSR_APIC_BASE) == (pass == 0) &&
+			    cur->e[i].data != snap->e[i].data)
+				cur->e[n++] = snap->e[i];
+	r = set_msrs(vc->fd, cur->e, n, &refused, &bad);
+	if (r)
+		return r;
 	if (refused)
 		return kvm_error(EIO, "reset: vCPU %d: KVM refused to restore MSR 0x%x", v, bad);
 	return 0;
@@ -231,15 +288,86 @@ static int restore_vcpu(struct vm *vm, int v)
 }
 
 /*
- * Guest memory as vm_create left it: every page dropped, the fixed
- * structures rewritten. Last, once the paravirtual MSRs that make KVM write
- * guest memory (kvmclock, steal time) are back to off.
+ * Guest memory as vm_create left it, once the paravirtual MSRs that make KVM
+ * write guest memory (kvmclock, steal time) are back to off. Only the pages
+ * in memory can differ: they are copied back or zeroed in place, not dropped
+ * (dropping them costs a guest page fault each on the next run).
  */
 static int restore_memory(struct vm *vm)
 {
-	if (madvise(vm->mem, GUEST_MEM_SIZE, MADV_DONTNEED))
-		return kvm_errno("reset: madvise(guest memory)");
+	struct vm_snapshot *s = vm->snap;
+
+	if (snap_resident(vm)) {
+		if (madvise(vm->mem, GUEST_MEM_SIZE, MADV_DONTNEED))
+			return kvm_errno("reset: madvise(guest memory)");
+		return __vm_write_memory(vm);
+	}
+	for (unsigned i = 0; i < GUEST_PAGES; i++) {
+		uint8_t *page = vm->mem + (size_t)i * PAGE_SIZE_4K;
+
+		if (!(s->resident[i] & 1))
+			continue;
+		if (i < s->low_pages)
+			memcpy(page, s->low + (size_t)i * PAGE_SIZE_4K, PAGE_SIZE_4K);
+		else
+			memset(page, 0, PAGE_SIZE_4K);
+	}
+	return 0;
+}
+
+/*
+ * The parts of a vCPU area a program's batches write (guest_code.c) and its
+ * exceptions push to: slots, IRET frames, the three stacks' top pages, the
+ * code (a 64-access batch takes about 8 KiB). The check proves nothing else
+ * is written.
+ */
+static const struct {
+	uint32_t offset, size;
+} area_written[] = {
+	{ AREA_SLOTS, 0x1000 },
+	{ AREA_FRAMES, 0x1000 },
+	{ AREA_STACK_TOP - 0x1000, 0x1000 },
+	{ AREA_RSP0_TOP - 0x1000, 0x1000 },
+	{ AREA_USER_STACK_TOP - 0x1000, 0x1000 },
+	{ AREA_CODE, 0x4000 },
+};
+
+/* The areas of the vCPUs that ran, and the fixed structures (the CPU sets accessed bits). */
+static int restore_areas(struct vm *vm, uint8_t ran)
+{
+	for (int v = 0; v < vm->nvcpus; v++) {
+		if (!(ran & (1u << v)))
+			continue;
+		for (unsigned i = 0; i < sizeof(area_written) / sizeof(area_written[0]); i++)
+			memset(vm->mem + GUEST_VCPU_AREA(v) + area_written[i].offset, 0,
+			       area_written[i].size);
+	}
 	return __vm_write_memory(vm);
+}
+
+/* The host's record of the last batch goes too: a fresh VM has none. */
+static void forget_batches(struct vm *vm)
+{
+	for (int v = 0; v < vm->nvcpus; v++) {
+		struct vcpu *vc = &vm->vcpu[v];
+		struct vcpu keep = { .fd = vc->fd, .id = vc->id, .run = vc->run, .area = vc->area };
+
+		*vc = keep;
+	}
+}
+
+static int restore_everything(struct vm *vm)
+{
+	int r;
+
+	for (int v = 0; v < vm->nvcpus; v++) {
+		r = restore_vcpu(vm, v);
+		if (r)
+			return r;
+	}
+	r = restore_memory(vm);
+	forget_batches(vm);
+	return r;
 }
 
 int __vm_reset(struct vm *vm)
@@ -254,12 +382,7 @@ int __vm_reset(struct vm *vm)
 		r = __filter_install(vm->fd, NULL);
 	if (r)
 		return kvm_error(-r, "reset: clearing the mask or the filter: %s", strerror(-r));
-	for (int v = 0; v < vm->nvcpus; v++) {
-		r = restore_vcpu(vm, v);
-		if (r)
-			return r;
-	}
-	return restore_memory(vm);
+	return restore_everything(vm);
 }
 
 void vm_reset(struct vm *vm)
@@ -267,86 +390,98 @@ void vm_reset(struct vm *vm)
 	kvm_check(__vm_reset(vm), __func__);
 }
 
-static int differs(int v, const char *what)
+/*
+ * The snapshot's values of the MSRs written, whether they changed or not
+ * (one ioctl; writing a value back is allowed even where changing it is
+ * not). Any KVM refuses must already hold the snapshot's value.
+ */
+static int restore_written_msrs(struct vm *vm, int v, const struct vm_touched *t)
 {
-	return kvm_error(EIO, "vCPU %d is not clean after reset: %s differs from the snapshot", v,
-			 what);
+	struct kvm_msr_entry e[VM_TOUCHED_MAX_MSRS];
+	const struct vcpu_state *st = &vm->snap->v[v];
+	struct msr_set *cur = &vm->snap->now.msrs;
+	unsigned n = 0, refused = 0;
+	uint32_t bad = 0;
+	int r;
+
+	for (unsigned i = 0; i < t->nmsrs[v] && i < VM_TOUCHED_MAX_MSRS; i++) {
+		const struct kvm_msr_entry *s = snap_msr_find(st, t->msrs[v][i]);
+
+		if (s) /* one it could not read then holds no state a reset must restore */
+			e[n++] = *s;
+	}
+	r = set_msrs(vm->vcpu[v].fd, e, n, &refused, &bad);
+	if (r || !refused)
+		return r;
+	cur->n = n;
+	memcpy(cur->e, e, n * sizeof(e[0]));
+	r = snap_read_msrs(vm->vcpu[v].fd, cur, cur);
+	for (unsigned i = 0; !r && i < n; i++)
+		if (cur->e[i].data != e[i].data && !snap_msr_volatile(e[i].index))
+			return kvm_error(EIO, "reset: vCPU %d: KVM refused to restore MSR 0x%x", v,
+					 e[i].index);
+	return r;
 }
 
-static int compare_msrs(int v, int fd, const struct msr_set *snap, struct msr_set *cur)
+#define SYNCED (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+
+/*
+ * Registers, segment registers and events now, or with the vCPU's next
+ * KVM_RUN through the synced registers: KVM applies them before it does
+ * anything else.
+ */
+static int restore_regs(struct vcpu *vc, const struct vcpu_state *st, bool now)
 {
-	if (read_set(fd, snap, cur))
-		return differs(v, "the set of readable MSRs");
-	for (unsigned i = 0; i < snap->n; i++) {
-		if (msr_volatile(snap->e[i].index) || cur->e[i].data == snap->e[i].data)
-			continue;
-		return kvm_error(
-		    EIO, "vCPU %d is not clean after reset: MSR 0x%x is 0x%llx, snapshot 0x%llx", v,
-		    snap->e[i].index, (unsigned long long)cur->e[i].data,
-		    (unsigned long long)snap->e[i].data);
+	struct kvm_run *run = vc->run;
+
+	if (!now && (run->kvm_valid_regs & KVM_SYNC_X86_REGS)) {
+		run->s.regs.regs = st->regs;
+		run->s.regs.sregs = st->sregs;
+		run->s.regs.events = st->events;
+		run->kvm_dirty_regs |= SYNCED;
+		return 0;
 	}
+	run->kvm_dirty_regs &= ~(uint64_t)SYNCED;
+	GET(vc->fd, KVM_SET_SREGS, (void *)&st->sregs, "reset");
+	GET(vc->fd, KVM_SET_REGS, (void *)&st->regs, "reset");
+	GET(vc->fd, KVM_SET_VCPU_EVENTS, (void *)&st->events, "reset");
 	return 0;
 }
 
-/* The timer's current count (APIC_TMCCT, 0x390) is computed on read: not compared. */
-static bool lapic_equal(const struct kvm_lapic_state *a, const struct kvm_lapic_state *b)
-{
-	return !memcmp(a->regs, b->regs, 0x390) &&
-	       !memcmp(a->regs + 0x3a0, b->regs + 0x3a0, sizeof(a->regs) - 0x3a0);
-}
-
-static bool events_equal(const struct kvm_vcpu_events *a, const struct kvm_vcpu_events *b)
-{
-	return !memcmp(&a->exception, &b->exception, sizeof(a->exception)) &&
-	       !memcmp(&a->interrupt, &b->interrupt, sizeof(a->interrupt)) &&
-	       !memcmp(&a->nmi, &b->nmi, sizeof(a->nmi)) &&
-	       !memcmp(&a->smi, &b->smi, sizeof(a->smi)) &&
-	       a->triple_fault.pending == b->triple_fault.pending;
-}
-
-static int check_vcpu(struct vm *vm, int v)
+static int restore_touched_vcpu(struct vm *vm, int v, const struct vm_touched *t)
 {
 	struct vcpu *vc = &vm->vcpu[v];
-	const struct vcpu_state *st = &vm->snap->v[v];
-	struct vcpu_state *now = &vm->snap->now;
-	int r = read_state(vc, now, "check");
+	unsigned bit = 1u << v;
+	bool pending = vc->run->kvm_dirty_regs & SYNCED;
+	int r = restore_written_msrs(vm, v, t);
 
 	if (r)
 		return r;
-	if (memcmp(&now->regs, &st->regs, sizeof(now->regs)))
-		return differs(v, "KVM_GET_REGS");
-	if (memcmp(&now->sregs, &st->sregs, sizeof(now->sregs)))
-		return differs(v, "KVM_GET_SREGS");
-	if (!lapic_equal(&now->lapic, &st->lapic))
-		return differs(v, "the local APIC");
-	if (!events_equal(&now->events, &st->events))
-		return differs(v, "the pending events");
-	if (now->mp.mp_state != st->mp.mp_state)
-		return differs(v, "the MP state");
-	if (memcmp(now->debugregs.db, st->debugregs.db, sizeof(st->debugregs.db)) ||
-	    now->debugregs.dr6 != st->debugregs.dr6 || now->debugregs.dr7 != st->debugregs.dr7)
-		return differs(v, "the debug registers");
-	if (memcmp(&now->xcrs, &st->xcrs, sizeof(st->xcrs)))
-		return differs(v, "the XCRs");
-	return compare_msrs(v, vc->fd, &st->msrs, &now->msrs);
+	if ((t->ran & bit) || (pending && (t->now & bit)))
+		return restore_regs(vc, &vm->snap->v[v], t->now & bit);
+	return 0;
 }
 
-int __vm_check_clean(struct vm *vm)
+int __vm_reset_touched(struct vm *vm, const struct vm_touched *t)
 {
 	int r;
 
 	kvm_clear_error();
 	if (!vm->snap)
 		return kvm_error(EINVAL, "no snapshot (vm_snapshot_take first)");
+	if (t->everything)
+		return restore_everything(vm);
 	for (int v = 0; v < vm->nvcpus; v++) {
-		r = check_vcpu(vm, v);
+		r = restore_touched_vcpu(vm, v, t);
 		if (r)
 			return r;
 	}
-	return 0;
+	r = restore_areas(vm, t->ran);
+	forget_batches(vm);
+	return r;
 }
 
-void vm_check_clean(struct vm *vm)
+void vm_reset_touched(struct vm *vm, const struct vm_touched *t)
 {
-	kvm_check(__vm_check_clean(vm), __func__);
+	kvm_check(__vm_reset_touched(vm, t), __func__);
 }

@@ -71,6 +71,51 @@ static void reset_after_feature_msr(struct kvm_sys *sys, uint32_t index, const c
 	vm_destroy(&fresh);
 }
 
+/*
+ * A program that reads vCPU 0's registers and events before it runs it sees
+ * what it sees on a fresh VM, after a full reset and after a reset of what
+ * the program before (a #GP) touched.
+ */
+static void first_reads_as_fresh(struct kvm_sys *sys)
+{
+	static struct program reads, gp;
+	static struct trace fresh_t;
+	struct exec_opts o = { .timeout_ms = 2000 };
+	struct vm_touched touched = { .ran = 1, .now = 1 };
+	struct vm vm;
+
+	pb_init(&reads, 1, 0);
+	pb_host(&reads, STEP_HOST_GET_REGS, 0);
+	pb_host(&reads, STEP_HOST_GET_EVENTS, 0);
+	pb_init(&gp, 1, 0);
+	pb_rdmsr(&gp, 0x12345678); /* no exits: #GP */
+	vm_create(&vm, sys, 1);
+	execute(&vm, &reads, &o, &fresh_t);
+	vm_destroy(&vm);
+	vm_create(&vm, sys, 1);
+	vm_snapshot_take(&vm);
+	for (int partial = 0; partial < 2; partial++) {
+		execute(&vm, &gp, &o, &t);
+		CHECK(t.g[0].faulted && t.g[0].vector == 13, "the access did not #GP");
+		if (partial)
+			vm_reset_touched(&vm, &touched);
+		else
+			vm_reset(&vm);
+		execute(&vm, &reads, &o, &t);
+		for (int n = 0; n < 2; n++)
+			CHECK(t.h[n].nvals == fresh_t.h[n].nvals &&
+				  !memcmp(t.h[n].vals, fresh_t.h[n].vals,
+					  t.h[n].nvals * sizeof(t.h[n].vals[0])),
+			      "%s reset: %s: 0x%llx 0x%llx, fresh 0x%llx 0x%llx",
+			      partial ? "partial" : "full", n ? "events" : "registers",
+			      (unsigned long long)t.h[n].vals[0],
+			      (unsigned long long)t.h[n].vals[1],
+			      (unsigned long long)fresh_t.h[n].vals[0],
+			      (unsigned long long)fresh_t.h[n].vals[1]);
+	}
+	vm_destroy(&vm);
+}
+
 int main(void)
 {
 	struct kvm_sys *sys;
@@ -115,6 +160,15 @@ int main(void)
 	pb_host(&p, STEP_HOST_IMMEDIATE_EXIT, 0);
 	pb_host(&p, STEP_HOST_GET_REGS, 0);
 	dirty_then_reset(&vm, "queued #GP", "not clean");
+
+	/* guest memory no batch writes (KVM writes kvmclock pages like this) */
+	vm.mem[GUEST_VCPU_AREA(1) + 0x50000] = 0x5a;
+	vm.mem[GUEST_GDT + 0x800] = 0x5a;
+	CHECK(__vm_check_clean(&vm) && strstr(kvm_last_error(), "guest memory is not clean"),
+	      "guest memory: check said '%s'", kvm_last_error());
+	CHECK(!__vm_reset(&vm), "guest memory: reset: %s", kvm_last_error());
+	CHECK(!__vm_check_clean(&vm), "guest memory: after reset: %s", kvm_last_error());
+	first_reads_as_fresh(sys);
 
 	/* feature MSRs; measured on kvm_pvm 6.18, AMD: no other value, refused, taken back */
 	reset_after_feature_msr(sys, 0x10a, "ARCH_CAPABILITIES");
