@@ -45,41 +45,6 @@ int run_program(const struct program *p, const struct kernel_facts *f, struct he
 	return judge(p, f, h, r);
 }
 
-static int pool_fresh(struct vm_pool *pool)
-{
-	struct kvm_sys *sys;
-	int st;
-
-	sys = kvm_sys_get(&st);
-	if (!sys)
-		return st;
-	if (__vm_create(&pool->vm, sys, PROG_MAX_VCPUS))
-		return EXIT_BAD_INPUT;
-	if (__vm_snapshot_take(&pool->vm)) {
-		vm_destroy(&pool->vm);
-		return EXIT_BAD_INPUT;
-	}
-	pool->ready = true;
-	return EXIT_OK;
-}
-
-/*
- * A VM that could not be reset, or not proven clean, is replaced by a new one
- * (the program still runs, on a clean VM), and the reason is kept for the
- * caller to show.
- */
-static int pool_prepare(struct vm_pool *pool, char *note, size_t size)
-{
-	if (!pool->ready)
-		return pool_fresh(pool);
-	pool->resets++;
-	if (!__vm_reset(&pool->vm) && (!pool->check || !__vm_check_clean(&pool->vm)))
-		return EXIT_OK;
-	snprintf(note, size, "%s", kvm_last_error());
-	vm_pool_destroy(pool);
-	return pool_fresh(pool);
-}
-
 int run_program_reused(struct vm_pool *pool, const struct program *p, const struct kernel_facts *f,
 		       struct health *h, unsigned timeout_ms, struct run_result *r)
 {
@@ -88,18 +53,14 @@ int run_program_reused(struct vm_pool *pool, const struct program *p, const stru
 
 	memset(r, 0, sizeof(*r));
 	kvm_clear_error();
-	st = pool_prepare(pool, r->reset_note, sizeof(r->reset_note));
-	if (st)
+	if (!kvm_sys_get(&st))
 		return st;
-	execute(&pool->vm, p, &o, &r->t);
-	return judge(p, f, h, r);
-}
-
-void vm_pool_destroy(struct vm_pool *pool)
-{
-	if (pool->ready)
-		vm_destroy(&pool->vm);
-	pool->ready = false;
+	if (__vm_pool_run(pool, p, &o, &r->t, r->reset_note, sizeof(r->reset_note)))
+		return EXIT_BAD_INPUT; /* KVM is there (opened), this environment cannot run it */
+	st = judge(p, f, h, r);
+	if (st != EXIT_OK)
+		vm_pool_suspect(pool);
+	return st;
 }
 
 void run_print_mismatches(const char *name, const struct program *p, const struct run_result *r,

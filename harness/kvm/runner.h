@@ -5,6 +5,7 @@
 #include "facts.h"
 #include "health.h"
 #include "oracle.h"
+#include "pool.h"
 #include "program.h"
 #include "trace.h"
 #include "vm.h"
@@ -34,18 +35,13 @@ int run_program_on(struct vm *vm, const struct program *p, const struct kernel_f
 		   const struct exec_opts *o, struct run_result *r);
 
 /*
- * One VM for many programs (what the fuzzers will do): made and snapshotted
- * on first use, reset before each program; with check, the reset is proven
- * (vm_check_clean) before the program runs. Same statuses as run_program.
+ * The same on the pool's VMs (pool.h), as the fuzzers run: a result that
+ * looks wrong (a mismatch, a health finding, an aborted run) has its VM
+ * reset in full and proven clean before its next use. Same statuses as
+ * run_program.
  */
-struct vm_pool {
-	struct vm vm;
-	bool ready, check;
-	unsigned resets;
-};
 int run_program_reused(struct vm_pool *pool, const struct program *p, const struct kernel_facts *f,
 		       struct health *h, unsigned timeout_ms, struct run_result *r);
-void vm_pool_destroy(struct vm_pool *pool);
 
 /* Prints the verdict: "op N: field: expected X, got Y (line L) [signature]". */
 void run_print_mismatches(const char *name, const struct program *p, const struct run_result *r,

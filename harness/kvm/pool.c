@@ -1,0 +1,478 @@
+/* pool.c - VMs reused across programs: one per set-up (vCPUs, mask, filter), reset to what a program touched. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "kvm.h"
+#include "pool.h"
+
+struct pool_vm {
+	bool live;
+	struct vm vm;
+	/* the configuration it is set up for */
+	uint8_t nvcpus;
+	uint64_t mask;
+	bool has_filter;
+	struct prog_filter filter;
+	bool setup_ok; /* KVM took the mask: its programs run with the set-up done */
+	int filter_err; /* trace.setup_filter_err of its programs */
+	bool filter_installed; /* KVM holds a filter (or may: a host step installed one) */
+	/* what its last program did, for the reset before the next one */
+	bool dirty, setup_changed, suspect, spent;
+	struct vm_touched touched;
+	uint8_t ran_ever; /* bit v: vCPU v entered the guest since the VM was made */
+	unsigned long used; /* the pool's clock at its last program */
+};
+
+static const struct prog_filter *setup_filter(const struct program *p)
+{
+	return p->setup_filter < p->nfilters && p->setup_filter < PROG_MAX_FILTERS ?
+		   &p->filters[p->setup_filter] :
+		   NULL;
+}
+
+/* Equal as filter_build passes them to KVM. */
+static bool filters_equal(const struct prog_filter *a, const struct prog_filter *b)
+{
+	if (a->flags != b->flags || a->nranges != b->nranges)
+		return false;
+	for (unsigned i = 0; i < a->nranges && i < PROG_MAX_RANGES; i++) {
+		const struct prog_range *x = &a->ranges[i], *y = &b->ranges[i];
+
+		if (x->flags != y->flags || x->nmsrs != y->nmsrs || x->base != y->base ||
+		    x->bitmap_kind != y->bitmap_kind ||
+		    (x->bitmap_kind == BITMAP_PATTERN && x->pattern != y->pattern))
+			return false;
+	}
+	return true;
+}
+
+static bool same_config(const struct pool_vm *e, const struct program *p)
+{
+	const struct prog_filter *f = setup_filter(p);
+
+	return e->nvcpus == p->nvcpus && e->mask == p->mask && e->has_filter == !!f &&
+	       (!f || filters_equal(&e->filter, f));
+}
+
+/*
+ * Feature MSRs KVM lets the host change only until the vCPU first runs
+ * (kvm_is_immutable_feature_msr): the VMX capabilities, ARCH_CAPABILITIES,
+ * PERF_CAPABILITIES, PLATFORM_INFO, AMD's DE_CFG.
+ */
+static bool immutable_feature_msr(uint32_t index)
+{
+	return (index >= 0x480 && index <= 0x491) || index == 0x10a || index == 0x345 ||
+	       index == 0xce || index == 0xc0011029;
+}
+
+/*
+ * bit v: p sets such an MSR on vCPU v before v runs. On a VM whose vCPU v
+ * ran before, KVM would refuse what it takes on a fresh one: p needs a vCPU
+ * that never ran.
+ */
+static uint8_t needs_unrun(const struct program *p)
+{
+	uint8_t ran = 0, need = 0;
+
+	for (int n = 0; n < p->nsteps; n++) {
+		const struct step *s = &p->steps[n];
+		uint8_t bit = (uint8_t)(1u << s->vcpu);
+
+		if (step_is_guest(s->kind))
+			ran |= bit;
+		else if (s->kind == STEP_HOST_SET_MSRS && !(ran & bit))
+			for (unsigned k = 0; k < s->h.nlist && k < PROG_MAX_HOST_MSRS; k++)
+				if (immutable_feature_msr(s->h.list[k].index))
+					need |= bit;
+	}
+	return need;
+}
+
+/*
+ * A write whose effects reach past the MSR's own value: APIC_BASE (the local
+ * APIC, x2APIC mode, and with it the x2APIC registers and TSC_DEADLINE,
+ * which without it only #GP or are ignored), KVM's and Hyper-V's paravirtual
+ * MSRs (KVM writes guest memory), the PMU (counters count on, and interrupt).
+ */
+static bool msr_side_effects(uint32_t i)
+{
+	return i == 0x1b || i == 0x11 || i == 0x12 || (i >= 0x4b564d00 && i <= 0x4b564dff) ||
+	       (i >= 0x40000000 && i <= 0x400000ff) || (i >= 0xc1 && i <= 0xc8) ||
+	       (i >= 0x186 && i <= 0x18f) || (i >= 0x309 && i <= 0x30b) ||
+	       (i >= 0x38d && i <= 0x391) || (i >= 0x4c1 && i <= 0x4c8) ||
+	       (i >= 0xc0010000 && i <= 0xc0010007) || (i >= 0xc0010200 && i <= 0xc001020f) ||
+	       (i >= 0xc0000300 && i <= 0xc0000303);
+}
+
+static void touch_one(struct vm_touched *d, int v, uint32_t index)
+{
+	unsigned n = d->nmsrs[v];
+
+	for (unsigned i = 0; i < n; i++)
+		if (d->msrs[v][i] == index)
+			return;
+	if (n == VM_TOUCHED_MAX_MSRS)
+		d->everything = true;
+	else
+		d->msrs[v][d->nmsrs[v]++] = index;
+}
+
+/* TSC and TSC_ADJUST move together when the guest writes either. */
+static void touch_msr(struct vm_touched *d, int v, uint32_t index)
+{
+	if (msr_side_effects(index))
+		d->everything = true;
+	touch_one(d, v, index);
+	if (index == 0x10 || index == 0x3b) {
+		touch_one(d, v, 0x10);
+		touch_one(d, v, 0x3b);
+	}
+}
+
+static bool host_step_changed(const struct trace *t, int n)
+{
+	return t->h[n].ran && t->h[n].ret >= 0;
+}
+
+/* One step of what the program did, into e's record. */
+static void touch_step(struct pool_vm *e, const struct program *p, const struct trace *t, int n)
+{
+	const struct step *s = &p->steps[n];
+	struct vm_touched *d = &e->touched;
+	uint8_t bit = (uint8_t)(1u << s->vcpu);
+
+	if (step_is_guest(s->kind)) {
+		d->ran |= bit;
+		e->ran_ever |= bit;
+		if (step_is_write(s->kind))
+			touch_msr(d, s->vcpu, guest_index(&s->g));
+		return;
+	}
+	switch (s->kind) {
+	case STEP_HOST_MASK:
+	case STEP_HOST_FILTER:
+		if (host_step_changed(t, n)) {
+			e->setup_changed = true;
+			e->filter_installed |= s->kind == STEP_HOST_FILTER;
+		}
+		break;
+	case STEP_HOST_SET_MSRS:
+		for (unsigned k = 0; k < s->h.nlist && k < PROG_MAX_HOST_MSRS; k++)
+			touch_msr(d, s->vcpu, s->h.list[k].index);
+		break;
+	case STEP_HOST_IMMEDIATE_EXIT:
+		d->ran |= bit;
+		break;
+	case STEP_HOST_GET_MSRS:
+	case STEP_HOST_GET_REGS:
+	case STEP_HOST_GET_EVENTS:
+	case STEP_HOST_CHECK_CAP:
+		break;
+	default: /* a kind this file does not know yet */
+		d->everything = true;
+	}
+}
+
+/*
+ * What the program can have changed. Every step counts, run or not (a
+ * superset); a run that stopped early leaves more (an exit held, a batch
+ * half done): everything is reset, and proven.
+ */
+static void record_touched(struct pool_vm *e, const struct program *p, const struct trace *t)
+{
+	if (!e->setup_ok && t->abort_step == 0 && !t->nexits)
+		return; /* the set-up failed, as on a fresh VM: nothing ran */
+	e->dirty = true;
+	if (!e->setup_ok)
+		e->setup_changed = true;
+	if (t->abort_step >= 0) {
+		e->touched.everything = true;
+		e->suspect = true;
+	}
+	for (int n = 0; n < p->nsteps; n++)
+		touch_step(e, p, t, n);
+	if (needs_unrun(p))
+		e->spent = true; /* its feature MSRs may not be restorable */
+}
+
+static void entry_destroy(struct pool_vm *e)
+{
+	if (e->live)
+		vm_destroy(&e->vm);
+	memset(e, 0, sizeof(*e));
+}
+
+/* KVM_X86_SET_MSR_FILTER of none, where a filter is (or may be) in force. */
+static int clear_filter(struct pool_vm *e)
+{
+	int r = e->filter_installed ? __filter_install(e->vm.fd, NULL) : 0;
+
+	if (!r)
+		e->filter_installed = false;
+	return r;
+}
+
+/*
+ * The set-up execute() would do (mask, then the set-up filter), once for
+ * all the VM's programs. A refused filter leaves none, as on a fresh VM; a
+ * refused mask leaves the set-up to execute(), which stops there.
+ */
+static int apply_setup(struct pool_vm *e)
+{
+	int r;
+
+	e->setup_ok = __vm_enable_cap_fd(e->vm.fd, 0, e->mask) >= 0;
+	e->filter_err = -1;
+	if (!e->setup_ok || !e->has_filter)
+		return clear_filter(e);
+	r = __filter_install(e->vm.fd, &e->filter);
+	e->filter_err = -r;
+	if (!r) {
+		e->filter_installed = true;
+		return 0;
+	}
+	return clear_filter(e);
+}
+
+static void set_config(struct pool_vm *e, const struct program *p)
+{
+	const struct prog_filter *f = setup_filter(p);
+
+	e->nvcpus = p->nvcpus;
+	e->mask = p->mask;
+	e->has_filter = f != NULL;
+	if (f)
+		e->filter = *f;
+}
+
+static int entry_make(struct vm_pool *pool, struct pool_vm *e, const struct program *p)
+{
+	struct kvm_sys *sys;
+	int st, r;
+
+	entry_destroy(e);
+	sys = kvm_sys_get(&st);
+	if (!sys)
+		return -ENODEV;
+	r = __vm_create(&e->vm, sys, p->nvcpus);
+	if (r)
+		return r;
+	e->live = true;
+	pool->stats.made++;
+	r = __vm_snapshot_take(&e->vm);
+	if (!r) {
+		set_config(e, p);
+		r = apply_setup(e);
+	}
+	return r;
+}
+
+static bool check_due(struct vm_pool *pool, const struct pool_vm *e)
+{
+	unsigned every = pool->check_every ? pool->check_every : VM_POOL_DEFAULT_CHECK_EVERY;
+
+	if (pool->check || e->suspect || ++pool->since_check >= every) {
+		pool->since_check = 0;
+		return true;
+	}
+	return false;
+}
+
+/* A host step that is an ioctl on its vCPU's fd (KVM_RUN aside). */
+static bool host_on_vcpu(const struct step *s)
+{
+	switch (s->kind) {
+	case STEP_HOST_GET_MSRS:
+	case STEP_HOST_SET_MSRS:
+	case STEP_HOST_GET_REGS:
+	case STEP_HOST_GET_EVENTS:
+		return s->h.target == TARGET_DEFAULT || s->h.target == TARGET_VCPU;
+	case STEP_HOST_IMMEDIATE_EXIT:
+		return false;
+	default:
+		return s->h.target == TARGET_VCPU;
+	}
+}
+
+/*
+ * bit v: p makes an ioctl on vCPU v before it first runs it, so the
+ * registers a reset restores must be in place before, not at that KVM_RUN.
+ */
+static uint8_t vcpu_ioctl_first(const struct program *p)
+{
+	uint8_t ran = 0, first = 0;
+
+	for (int n = 0; n < p->nsteps; n++) {
+		const struct step *s = &p->steps[n];
+		uint8_t bit = (uint8_t)(1u << s->vcpu);
+
+		if (step_is_guest(s->kind))
+			ran |= bit;
+		else if (!(ran & bit) && host_on_vcpu(s))
+			first |= bit;
+	}
+	return first;
+}
+
+/* What the last program touched, back as the snapshot has it; proven if due. */
+static int entry_reset(struct vm_pool *pool, struct pool_vm *e, const struct program *next)
+{
+	struct vm_touched *d = &e->touched;
+	bool check = check_due(pool, e);
+	int r;
+
+	d->now = check ? 0xff : vcpu_ioctl_first(next);
+	if (d->everything)
+		pool->stats.full++;
+	else
+		pool->stats.light++;
+	r = __vm_reset_touched(&e->vm, d);
+	if (!r && check) {
+		pool->stats.checks++;
+		r = __vm_check_clean(&e->vm);
+	}
+	if (!r) {
+		memset(d, 0, sizeof(*d));
+		e->dirty = e->suspect = false;
+	}
+	return r;
+}
+
+/* e, live, ready for p: reset, and given p's set-up if it has another (or lost its own). */
+static int entry_prepare(struct vm_pool *pool, struct pool_vm *e, const struct program *p)
+{
+	int r = e->dirty ? entry_reset(pool, e, p) : 0;
+
+	if (r)
+		return r;
+	if (!same_config(e, p)) {
+		pool->stats.rekeyed++;
+		set_config(e, p);
+	} else if (!e->setup_changed) {
+		return 0;
+	}
+	e->setup_changed = false;
+	return apply_setup(e);
+}
+
+static bool usable(const struct pool_vm *e, uint8_t need)
+{
+	return e->live && !e->spent && !(e->ran_ever & need);
+}
+
+/*
+ * The VM for p: its configuration's if the pool has it, else a new one in
+ * the place of one that cannot be reset or while there is room, else the least recently used one with as many vCPUs given
+ * p's set-up (a replacement filter is cheap), else the least recently used
+ * one made anew.
+ */
+static struct pool_vm *choose(struct vm_pool *pool, const struct program *p, uint8_t need)
+{
+	unsigned max = pool->max_vms ? pool->max_vms : VM_POOL_DEFAULT_VMS;
+	struct pool_vm *spent = NULL, *free_slot = NULL, *same_n = NULL, *oldest = NULL;
+
+	if (max > VM_POOL_MAX)
+		max = VM_POOL_MAX;
+	for (unsigned i = 0; i < max; i++) {
+		struct pool_vm *e = &pool->vms[i];
+
+		if (usable(e, need) && same_config(e, p))
+			return e;
+		if (e->live && e->spent && !spent)
+			spent = e;
+		if (!e->live && !free_slot)
+			free_slot = e;
+		if (usable(e, need) && e->nvcpus == p->nvcpus &&
+		    (!same_n || e->used < same_n->used))
+			same_n = e;
+		if (!oldest || e->used < oldest->used)
+			oldest = e;
+	}
+	if (spent)
+		return spent;
+	if (free_slot)
+		return free_slot;
+	if (same_n)
+		return same_n;
+	if (oldest->live && oldest->nvcpus == p->nvcpus && !usable(oldest, need))
+		oldest->spent = true; /* made anew below */
+	return oldest;
+}
+
+static int take(struct vm_pool *pool, const struct program *p, struct pool_vm **out, char *note,
+		size_t size)
+{
+	uint8_t need = needs_unrun(p);
+	struct pool_vm *e = choose(pool, p, need);
+	int r;
+
+	*out = e;
+	if (!e->live || e->spent || e->nvcpus != p->nvcpus)
+		return entry_make(pool, e, p);
+	r = entry_prepare(pool, e, p);
+	if (!r)
+		return 0;
+	/* the program still runs, on a new VM, and the caller hears why */
+	snprintf(note, size, "%s", kvm_last_error());
+	pool->stats.remade++;
+	return entry_make(pool, e, p);
+}
+
+int __vm_pool_run(struct vm_pool *pool, const struct program *p, const struct exec_opts *opts,
+		  struct trace *t, char *note, size_t size)
+{
+	struct exec_opts o = *opts;
+	struct pool_vm *e;
+	int r;
+
+	kvm_clear_error();
+	if (size)
+		note[0] = '\0';
+	if (!pool->vms) {
+		pool->vms = calloc(VM_POOL_MAX, sizeof(*pool->vms));
+		if (!pool->vms)
+			return kvm_error(ENOMEM, "out of memory");
+	}
+	r = take(pool, p, &e, note, size);
+	if (r) {
+		entry_destroy(e);
+		return r;
+	}
+	o.setup_done = e->setup_ok;
+	execute(&e->vm, p, &o, t);
+	if (e->setup_ok)
+		t->setup_filter_err = e->filter_err;
+	record_touched(e, p, t);
+	e->used = ++pool->clock;
+	pool->last = e;
+	pool->stats.runs++;
+	return 0;
+}
+
+void vm_pool_run(struct vm_pool *pool, const struct program *p, const struct exec_opts *opts,
+		 struct trace *t, char *note, size_t size)
+{
+	kvm_check(__vm_pool_run(pool, p, opts, t, note, size), __func__);
+}
+
+void vm_pool_suspect(struct vm_pool *pool)
+{
+	if (pool->last && pool->last->live) {
+		pool->last->dirty = true;
+		pool->last->suspect = true;
+		pool->last->touched.everything = true;
+	}
+}
+
+void vm_pool_destroy(struct vm_pool *pool)
+{
+	for (unsigned i = 0; pool->vms && i < VM_POOL_MAX; i++)
+		entry_destroy(&pool->vms[i]);
+	free(pool->vms);
+	pool->vms = NULL;
+	pool->last = NULL;
+	pool->since_check = 0;
+}
