@@ -10,6 +10,8 @@ packages=(
 	clang-format				# style check
 	binutils				# objcopy: the guest stub image
 	python3					# junit checks in the tests
+	qemu-system-x86 busybox-static		# ci/gate-kernel: boots other kernels under TCG
+	xz-utils zstd				# ci/gate-kernel: compressed kernel modules
 )
 
 missing=()
