@@ -2,7 +2,7 @@
  * stub.S - the guest's fixed code: exception handlers and the idle loop.
  *
  * The accesses themselves are not here: the host writes each batch as
- * straight-line code (harness/guest_code.c). On a backend that emulates CPL0
+ * straight-line code (harness/kvm/guest_code.c). On a backend that emulates CPL0
  * code an instruction at a time, an exception that reaches the host in one
  * instruction is the cheapest there is, so every handler is a single
  * "out imm8, al": it changes no register, and the host reads the frame the

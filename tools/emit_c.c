@@ -4,7 +4,7 @@
  * Nothing of the guest is typed here: the memory image and the registers are
  * read from a VM that harness/kvm/vm.c made, and each batch's code is what
  * harness/kvm/guest_code.c writes for it; the layout constants come from
- * stub_abi.h and guest_code.h. What runs that code (tools/emit_c_runtime.c)
+ * stub_abi.h and guest_code.h. What runs that code (tools/emit_c_runtime*.[ch])
  * is copied in verbatim; the expectations are the oracle's on this kernel.
  */
 #include <errno.h>
