@@ -1,4 +1,5 @@
 /* facts_probe.c - probes the kernel facts the oracle needs, once per process. */
+#include <cpuid.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,61 @@
 #include "facts_probe.h"
 #include "vm.h"
 
+/*
+ * The stable release matters where a fix was backported (6.12.41 took the
+ * 6.13 canonical checks). Debian names its 6.1 kernels 6.1.0-N: the real
+ * release is in the version string ("... Debian 6.1.192-3 ...").
+ */
 static void probe_version(struct kernel_facts *f)
 {
+	unsigned major, minor, sub;
 	struct utsname u;
+	const char *deb;
 
-	if (uname(&u) == 0)
-		sscanf(u.release, "%u.%u", &f->kver_major, &f->kver_minor);
+	if (uname(&u) != 0)
+		return;
+	sscanf(u.release, "%u.%u.%u", &f->kver_major, &f->kver_minor, &f->kver_sub);
+	deb = strstr(u.version, "Debian ");
+	if (deb && sscanf(deb, "Debian %u.%u.%u", &major, &minor, &sub) == 3 &&
+	    major == f->kver_major && minor == f->kver_minor)
+		f->kver_sub = sub;
+}
+
+/* A 12-character CPUID signature from three registers, in the order given. */
+static void signature(char out[13], uint32_t r0, uint32_t r1, uint32_t r2)
+{
+	memcpy(out, &r0, 4);
+	memcpy(out + 4, &r1, 4);
+	memcpy(out + 8, &r2, 4);
+	out[12] = 0;
+}
+
+/*
+ * What runs this kernel: the hypervisor leaf as the host kernel sees it. A
+ * kernel tested inside QEMU without KVM runs on TCG, whose CPU model
+ * deviates from real hardware in places (docs/spec.md §9).
+ */
+static void probe_platform(struct kernel_facts *f)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
+		return;
+	__cpuid(0x40000000, a, b, c, d);
+	signature(f->hypervisor_id, b, c, d);
+	f->tcg = !strcmp(f->hypervisor_id, "TCGTCGTCGTCG");
+}
+
+/* cpuid.h guest_cpuid_is_amd_or_hygon, is_guest_vendor_intel. */
+static enum cpu_vendor classify_vendor(const char *id)
+{
+	if (!strcmp(id, "GenuineIntel"))
+		return VENDOR_INTEL;
+	if (!strcmp(id, "AuthenticAMD") || !strcmp(id, "AMDisbetter!"))
+		return VENDOR_AMD;
+	if (!strcmp(id, "HygonGenuine"))
+		return VENDOR_HYGON;
+	return VENDOR_OTHER;
 }
 
 /*
@@ -61,11 +111,21 @@ static int probe_cpuid(struct vm *vm, struct kernel_facts *f)
 		free(c);
 		return EXIT_BAD_INPUT;
 	}
-	/* before 6.13 the check used the guest's CR4.LA57, which the stub leaves clear */
+	/*
+	 * x86.h is_noncanonical_msr_address (6.13, and 6.12.41 on): KVM's
+	 * own LA57 support; before, vcpu_virt_addr_bits: the guest's CR4.LA57,
+	 * which the stub leaves clear. The CPU checks accesses it handles
+	 * itself against its own LA57 support.
+	 */
 	e = cpuid_find(vm->sys->cpuid, 7, 0);
-	f->va_bits = e && (e->ecx & (1u << 16)) && kernel_at_least(f, 6, 13) ? 57 : 48;
+	f->cpu_va_bits = e && (e->ecx & (1u << 16)) ? 57 : 48;
+	f->va_bits = kernel_at_least_sub(f, 6, 12, 41) ? f->cpu_va_bits : 48;
 	e = cpuid_find(c, 7, 1);
 	f->has_wrmsrns = e && (e->eax & (1u << 19));
+	e = cpuid_find(c, 0, 0);
+	if (e)
+		signature(f->guest_vendor_id, e->ebx, e->edx, e->ecx);
+	f->guest_vendor = classify_vendor(f->guest_vendor_id);
 	free(c);
 	return 0;
 }
@@ -184,6 +244,7 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 		return EXIT_BAD_INPUT;
 	}
 	probe_version(f);
+	probe_platform(f);
 	f->backend = probe_backend();
 	f->ignore_msrs = kvm_param("ignore_msrs") == 1;
 	f->ignore_msrs_unread = kvm_param("ignore_msrs") < 0;
@@ -250,14 +311,29 @@ const char *facts_backend_text(const struct kernel_facts *f)
 	return (unsigned)f->backend < sizeof(names) / sizeof(names[0]) ? names[f->backend] : "?";
 }
 
+const char *facts_platform_text(const struct kernel_facts *f)
+{
+	static char text[64];
+
+	if (f->tcg)
+		return "QEMU TCG (hypervisor TCGTCGTCGTCG)";
+	if (!f->hypervisor_id[0])
+		return "bare metal (no hypervisor bit)";
+	snprintf(text, sizeof(text), "virtual (hypervisor %s)", f->hypervisor_id);
+	return text;
+}
+
 void facts_print(const struct kernel_facts *f, FILE *out)
 {
-	fprintf(out,
-		"kernel %u.%u, backend %s, ignore_msrs=%s, force_emulation_prefix=%d, WRMSRNS %s, "
-		"%u-bit canonical addresses\n",
-		f->kver_major, f->kver_minor, facts_backend_text(f), facts_ignore_msrs_text(f),
-		f->force_emulation_prefix, f->has_wrmsrns ? "in CPUID" : "not in CPUID",
-		f->va_bits);
+	fprintf(
+	    out,
+	    "kernel %u.%u.%u, backend %s, ignore_msrs=%s, force_emulation_prefix=%d, WRMSRNS %s, "
+	    "%u-bit canonical addresses (the CPU's own: %u-bit)\n",
+	    f->kver_major, f->kver_minor, f->kver_sub, facts_backend_text(f),
+	    facts_ignore_msrs_text(f), f->force_emulation_prefix,
+	    f->has_wrmsrns ? "in CPUID" : "not in CPUID", f->va_bits, f->cpu_va_bits);
+	fprintf(out, "guest CPU vendor %s, hardware %s\n",
+		f->guest_vendor_id[0] ? f->guest_vendor_id : "(none)", facts_platform_text(f));
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		const struct msr_info *m = &msr_table[i];
 

@@ -20,5 +20,7 @@ void facts_print(const struct kernel_facts *f, FILE *out);
 const char *facts_ignore_msrs_text(const struct kernel_facts *f);
 /* The backend's module name ("kvm_pvm", ...), or "unknown" if none of them is loaded. */
 const char *facts_backend_text(const struct kernel_facts *f);
+/* What KVM runs on: QEMU TCG, another hypervisor (its CPUID signature) or bare metal. */
+const char *facts_platform_text(const struct kernel_facts *f);
 
 #endif

@@ -30,20 +30,45 @@ enum kvm_backend {
 	BACKEND_KVM_PVM,
 };
 
+/* The guest's CPU vendor (CPUID leaf 0), in the classes KVM's vendor rules use (cpuid.h). */
+enum cpu_vendor {
+	VENDOR_OTHER = 0,
+	VENDOR_INTEL, /* GenuineIntel */
+	VENDOR_AMD, /* AuthenticAMD, AMDisbetter! */
+	VENDOR_HYGON, /* HygonGenuine */
+};
+
 struct kernel_facts {
 	unsigned kver_major, kver_minor;
+	/* the stable release (6.12.N), 0 if unknown (Debian's 6.1.0-N names none) */
+	unsigned kver_sub;
 	enum kvm_backend backend;
+	uint8_t guest_vendor; /* enum cpu_vendor, of the CPUID the vCPUs get */
+	char guest_vendor_id[13];
+	/* the "hardware" under KVM is QEMU's TCG (host CPUID 0x40000000 says "TCGTCGTCGTCG") */
+	bool tcg;
+	char hypervisor_id[13]; /* host CPUID 0x40000000, "" without the hypervisor bit */
 	bool ignore_msrs;
 	bool ignore_msrs_unread; /* /sys/module/kvm/parameters/ignore_msrs unreadable: N assumed */
 	int force_emulation_prefix;
 	bool has_wrmsrns; /* guest CPUID.(7,1):EAX[19] */
-	unsigned va_bits; /* 57 if the guest CPUID has LA57, else 48 */
+	unsigned va_bits; /* KVM's canonical checks of MSR values: 57 or 48 (facts_probe.c) */
+	unsigned cpu_va_bits; /* the CPU's own (accesses it handles): 57 if it has LA57, else 48 */
 	struct msr_fact msr[64]; /* parallel to msr_table */
 };
 
 static inline bool kernel_at_least(const struct kernel_facts *f, unsigned major, unsigned minor)
 {
 	return f->kver_major > major || (f->kver_major == major && f->kver_minor >= minor);
+}
+
+/* major.minor.sub or later; a stable series with an unknown sub counts as its .0. */
+static inline bool kernel_at_least_sub(const struct kernel_facts *f, unsigned major, unsigned minor,
+				       unsigned sub)
+{
+	if (f->kver_major != major || f->kver_minor != minor)
+		return kernel_at_least(f, major, minor);
+	return f->kver_sub >= sub;
 }
 
 #endif
