@@ -1,8 +1,10 @@
 /* pool.c - VMs reused across programs: one per set-up (vCPUs, mask, filter), reset to what a program touched. */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "filter.h"
 #include "kvm.h"
@@ -49,12 +51,18 @@ static bool filters_equal(const struct prog_filter *a, const struct prog_filter 
 	return true;
 }
 
-static bool same_config(const struct pool_vm *e, const struct program *p)
+/* The same vCPUs and set-up filter: only the mask, a cheap ioctl, may differ. */
+static bool same_filter(const struct pool_vm *e, const struct program *p)
 {
 	const struct prog_filter *f = setup_filter(p);
 
-	return e->nvcpus == p->nvcpus && e->mask == p->mask && e->has_filter == !!f &&
+	return e->nvcpus == p->nvcpus && e->has_filter == !!f &&
 	       (!f || filters_equal(&e->filter, f));
+}
+
+static bool same_config(const struct pool_vm *e, const struct program *p)
+{
+	return same_filter(e, p) && e->mask == p->mask;
 }
 
 /*
@@ -92,14 +100,13 @@ static uint8_t needs_unrun(const struct program *p)
 }
 
 /*
- * A write whose effects reach past the MSR's own value: APIC_BASE (the local
- * APIC, x2APIC mode, and with it the x2APIC registers and TSC_DEADLINE,
- * which without it only #GP or are ignored), KVM's and Hyper-V's paravirtual
- * MSRs (KVM writes guest memory), the PMU (counters count on, and interrupt).
+ * A write whose effects reach past the MSR's own value, besides APIC_BASE
+ * (touch_msr): KVM's and Hyper-V's paravirtual MSRs (KVM writes guest
+ * memory), the PMU (counters count on, and interrupt).
  */
 static bool msr_side_effects(uint32_t i)
 {
-	return i == 0x1b || i == 0x11 || i == 0x12 || (i >= 0x4b564d00 && i <= 0x4b564dff) ||
+	return i == 0x11 || i == 0x12 || (i >= 0x4b564d00 && i <= 0x4b564dff) ||
 	       (i >= 0x40000000 && i <= 0x400000ff) || (i >= 0xc1 && i <= 0xc8) ||
 	       (i >= 0x186 && i <= 0x18f) || (i >= 0x309 && i <= 0x30b) ||
 	       (i >= 0x38d && i <= 0x391) || (i >= 0x4c1 && i <= 0x4c8) ||
@@ -120,11 +127,17 @@ static void touch_one(struct vm_touched *d, int v, uint32_t index)
 		d->msrs[v][d->nmsrs[v]++] = index;
 }
 
-/* TSC and TSC_ADJUST move together when the guest writes either. */
+/*
+ * TSC and TSC_ADJUST move together when the guest writes either. APIC_BASE
+ * decides the local APIC's mode, and with it what the x2APIC registers and
+ * TSC_DEADLINE do (without x2APIC mode they #GP or are ignored): every
+ * vCPU's local APIC is restored.
+ */
 static void touch_msr(struct vm_touched *d, int v, uint32_t index)
 {
 	if (msr_side_effects(index))
 		d->everything = true;
+	d->lapic |= index == 0x1b;
 	touch_one(d, v, index);
 	if (index == 0x10 || index == 0x3b) {
 		touch_one(d, v, 0x10);
@@ -177,9 +190,24 @@ static void touch_step(struct pool_vm *e, const struct program *p, const struct 
 }
 
 /*
+ * KVM_EXIT_INTERNAL_ERROR is how the platform answers an instruction it
+ * cannot emulate (kvm_pvm and WRMSRNS, SPEC section 9): the run stops there
+ * with nothing half done. Every other early stop (the watchdog, too many
+ * exits, KVM_RUN failing) is an anomaly.
+ */
+static bool stopped_by_internal_error(const struct pool_vm *e, const struct program *p)
+{
+	for (int v = 0; v < p->nvcpus && v < e->vm.nvcpus; v++)
+		if (e->vm.vcpu[v].run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			return true;
+	return false;
+}
+
+/*
  * What the program can have changed. Every step counts, run or not (a
- * superset); a run that stopped early leaves more (an exit held, a batch
- * half done): everything is reset, and proven.
+ * superset). A run that stopped early can leave an exit pending on any
+ * vCPU: the reset completes them first, and after an anomaly the reset is
+ * proven.
  */
 static void record_touched(struct pool_vm *e, const struct program *p, const struct trace *t)
 {
@@ -189,8 +217,8 @@ static void record_touched(struct pool_vm *e, const struct program *p, const str
 	if (!e->setup_ok)
 		e->setup_changed = true;
 	if (t->abort_step >= 0) {
-		e->touched.everything = true;
-		e->suspect = true;
+		e->touched.stopped = true;
+		e->suspect |= !stopped_by_internal_error(e, p);
 	}
 	for (int n = 0; n < p->nsteps; n++)
 		touch_step(e, p, t, n);
@@ -217,14 +245,17 @@ static int clear_filter(struct pool_vm *e)
 
 /*
  * The set-up execute() would do (mask, then the set-up filter), once for
- * all the VM's programs. A refused filter leaves none, as on a fresh VM; a
+ * all the VM's programs; the filter only if it is not in force already
+ * (filter_too false). A refused filter leaves none, as on a fresh VM; a
  * refused mask leaves the set-up to execute(), which stops there.
  */
-static int apply_setup(struct pool_vm *e)
+static int apply_setup(struct pool_vm *e, bool filter_too)
 {
 	int r;
 
 	e->setup_ok = __vm_enable_cap_fd(e->vm.fd, 0, e->mask) >= 0;
+	if (e->setup_ok && !filter_too)
+		return 0;
 	e->filter_err = -1;
 	if (!e->setup_ok || !e->has_filter)
 		return clear_filter(e);
@@ -265,7 +296,7 @@ static int entry_make(struct vm_pool *pool, struct pool_vm *e, const struct prog
 	r = __vm_snapshot_take(&e->vm);
 	if (!r) {
 		set_config(e, p);
-		r = apply_setup(e);
+		r = apply_setup(e, true);
 	}
 	return r;
 }
@@ -317,11 +348,20 @@ static uint8_t vcpu_ioctl_first(const struct program *p)
 	return first;
 }
 
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
 /* What the last program touched, back as the snapshot has it; proven if due. */
 static int entry_reset(struct vm_pool *pool, struct pool_vm *e, const struct program *next)
 {
 	struct vm_touched *d = &e->touched;
 	bool check = check_due(pool, e);
+	unsigned long long t0, t1;
 	int r;
 
 	d->now = check ? 0xff : vcpu_ioctl_first(next);
@@ -329,10 +369,14 @@ static int entry_reset(struct vm_pool *pool, struct pool_vm *e, const struct pro
 		pool->stats.full++;
 	else
 		pool->stats.light++;
+	t0 = now_ns();
 	r = __vm_reset_touched(&e->vm, d);
+	t1 = now_ns();
+	pool->stats.reset_ns += t1 - t0;
 	if (!r && check) {
 		pool->stats.checks++;
 		r = __vm_check_clean(&e->vm);
+		pool->stats.check_ns += now_ns() - t1;
 	}
 	if (!r) {
 		memset(d, 0, sizeof(*d));
@@ -344,10 +388,13 @@ static int entry_reset(struct vm_pool *pool, struct pool_vm *e, const struct pro
 /* e, live, ready for p: reset, and given p's set-up if it has another (or lost its own). */
 static int entry_prepare(struct vm_pool *pool, struct pool_vm *e, const struct program *p)
 {
+	unsigned long long t0;
+	bool filter_too;
 	int r = e->dirty ? entry_reset(pool, e, p) : 0;
 
 	if (r)
 		return r;
+	filter_too = !same_filter(e, p) || e->setup_changed || !e->setup_ok;
 	if (!same_config(e, p)) {
 		pool->stats.rekeyed++;
 		set_config(e, p);
@@ -355,7 +402,10 @@ static int entry_prepare(struct vm_pool *pool, struct pool_vm *e, const struct p
 		return 0;
 	}
 	e->setup_changed = false;
-	return apply_setup(e);
+	t0 = now_ns();
+	r = apply_setup(e, filter_too);
+	pool->stats.setup_ns += now_ns() - t0;
+	return r;
 }
 
 static bool usable(const struct pool_vm *e, uint8_t need)
@@ -364,15 +414,34 @@ static bool usable(const struct pool_vm *e, uint8_t need)
 }
 
 /*
- * The VM for p: its configuration's if the pool has it, else a new one in
- * the place of one that cannot be reset or while there is room, else the least recently used one with as many vCPUs given
+ * For a program with a filter, a VM with a filter is set up anew before one
+ * without: clearing a filter costs as much as installing one, and the
+ * programs without a filter keep their VMs. Else the least recently used.
+ */
+static bool better_victim(const struct pool_vm *e, const struct pool_vm *than,
+			  const struct program *p)
+{
+	bool want = setup_filter(p) != NULL;
+
+	if (!than)
+		return true;
+	if ((e->has_filter == want) != (than->has_filter == want))
+		return e->has_filter == want;
+	return e->used < than->used;
+}
+
+/*
+ * The VM for p: its configuration's if the pool has it, else one with its
+ * filter (another mask is a cheap ioctl), else a new one in the place of
+ * one that cannot be reset or while there is room, else the least recently used one with as many vCPUs given
  * p's set-up (a replacement filter is cheap), else the least recently used
  * one made anew.
  */
 static struct pool_vm *choose(struct vm_pool *pool, const struct program *p, uint8_t need)
 {
 	unsigned max = pool->max_vms ? pool->max_vms : VM_POOL_DEFAULT_VMS;
-	struct pool_vm *spent = NULL, *free_slot = NULL, *same_n = NULL, *oldest = NULL;
+	struct pool_vm *same_f = NULL, *spent = NULL, *free_slot = NULL, *same_n = NULL;
+	struct pool_vm *oldest = NULL;
 
 	if (max > VM_POOL_MAX)
 		max = VM_POOL_MAX;
@@ -381,16 +450,19 @@ static struct pool_vm *choose(struct vm_pool *pool, const struct program *p, uin
 
 		if (usable(e, need) && same_config(e, p))
 			return e;
+		if (usable(e, need) && same_filter(e, p) && (!same_f || e->used < same_f->used))
+			same_f = e;
 		if (e->live && e->spent && !spent)
 			spent = e;
 		if (!e->live && !free_slot)
 			free_slot = e;
-		if (usable(e, need) && e->nvcpus == p->nvcpus &&
-		    (!same_n || e->used < same_n->used))
+		if (usable(e, need) && e->nvcpus == p->nvcpus && better_victim(e, same_n, p))
 			same_n = e;
 		if (!oldest || e->used < oldest->used)
 			oldest = e;
 	}
+	if (same_f)
+		return same_f;
 	if (spent)
 		return spent;
 	if (free_slot)
@@ -412,6 +484,7 @@ static int take(struct vm_pool *pool, const struct program *p, struct pool_vm **
 	*out = e;
 	if (!e->live || e->spent || e->nvcpus != p->nvcpus)
 		return entry_make(pool, e, p);
+	pool->stats.hits += same_config(e, p);
 	r = entry_prepare(pool, e, p);
 	if (!r)
 		return 0;
@@ -425,6 +498,7 @@ int __vm_pool_run(struct vm_pool *pool, const struct program *p, const struct ex
 		  struct trace *t, char *note, size_t size)
 {
 	struct exec_opts o = *opts;
+	unsigned long long t0;
 	struct pool_vm *e;
 	int r;
 
@@ -442,7 +516,9 @@ int __vm_pool_run(struct vm_pool *pool, const struct program *p, const struct ex
 		return r;
 	}
 	o.setup_done = e->setup_ok;
+	t0 = now_ns();
 	execute(&e->vm, p, &o, t);
+	pool->stats.run_ns += now_ns() - t0;
 	if (e->setup_ok)
 		t->setup_filter_err = e->filter_err;
 	record_touched(e, p, t);

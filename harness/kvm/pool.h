@@ -10,18 +10,22 @@
 #include "trace.h"
 #include "vm.h"
 
-#define VM_POOL_MAX 8
-#define VM_POOL_DEFAULT_VMS 4
+#define VM_POOL_MAX 16
+#define VM_POOL_DEFAULT_VMS 8
 #define VM_POOL_DEFAULT_CHECK_EVERY 64
 
 struct vm_pool_stats {
 	unsigned long runs; /* programs run */
+	unsigned long hits; /* ... on a VM already set up for their configuration */
 	unsigned long made; /* VMs made: first use of a set-up, eviction, replacement */
 	unsigned long rekeyed; /* a VM given another program's mask and filter */
 	unsigned long light; /* resets of what the last program touched */
-	unsigned long full; /* resets of everything (an anomaly, an MSR with side effects) */
+	unsigned long full; /* resets of everything (paravirtual or PMU MSRs, vm_pool_suspect) */
 	unsigned long checks; /* resets proven clean (vm_check_clean) */
 	unsigned long remade; /* VMs replaced: a reset failed or was not clean */
+	unsigned long long reset_ns, check_ns; /* time in resets, and in proving them */
+	unsigned long long setup_ns; /* time giving VMs their set-up (mask and filter) anew */
+	unsigned long long run_ns; /* time in execute() */
 };
 
 struct pool_vm; /* one VM, its set-up, and what its last program touched (pool.c) */

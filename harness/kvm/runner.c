@@ -58,7 +58,8 @@ int run_program_reused(struct vm_pool *pool, const struct program *p, const stru
 	if (__vm_pool_run(pool, p, &o, &r->t, r->reset_note, sizeof(r->reset_note)))
 		return EXIT_BAD_INPUT; /* KVM is there (opened), this environment cannot run it */
 	st = judge(p, f, h, r);
-	if (st != EXIT_OK)
+	/* the pool judges a run that stopped early itself */
+	if (r->unhealthy || (r->mismatches && r->t.abort_step < 0))
 		vm_pool_suspect(pool);
 	return st;
 }

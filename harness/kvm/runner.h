@@ -36,9 +36,9 @@ int run_program_on(struct vm *vm, const struct program *p, const struct kernel_f
 
 /*
  * The same on the pool's VMs (pool.h), as the fuzzers run: a result that
- * looks wrong (a mismatch, a health finding, an aborted run) has its VM
- * reset in full and proven clean before its next use. Same statuses as
- * run_program.
+ * looks wrong (a mismatch, a health finding) has its VM reset in full and
+ * proven clean before its next use (vm_pool_suspect; the pool judges a run
+ * that stopped early itself). Same statuses as run_program.
  */
 int run_program_reused(struct vm_pool *pool, const struct program *p, const struct kernel_facts *f,
 		       struct health *h, unsigned timeout_ms, struct run_result *r);

@@ -78,6 +78,12 @@ void vm_snapshot_free(struct vm *vm);
 #define VM_TOUCHED_MAX_MSRS 128
 struct vm_touched {
 	bool everything; /* all of the snapshot's state, as __vm_reset */
+	bool stopped; /* the run stopped early: complete pending exits first, on every vCPU */
+	/*
+	 * APIC_BASE was written: every vCPU's local APIC and MP state too
+	 * (x2APIC registers, timers, IPIs from one vCPU to another).
+	 */
+	bool lapic;
 	/*
 	 * bit v: vCPU v ran (KVM_RUN, immediate_exit too): its registers,
 	 * segment registers (an exception reloads CS from the GDT, a return

@@ -407,8 +407,14 @@ static int restore_written_msrs(struct vm *vm, int v, const struct vm_touched *t
 	for (unsigned i = 0; i < t->nmsrs[v] && i < VM_TOUCHED_MAX_MSRS; i++) {
 		const struct kvm_msr_entry *s = snap_msr_find(st, t->msrs[v][i]);
 
-		if (s) /* one it could not read then holds no state a reset must restore */
-			e[n++] = *s;
+		if (!s) /* one it could not read then holds no state a reset must restore */
+			continue;
+		e[n] = *s;
+		if (s->index == MSR_APIC_BASE) { /* first: the local APIC's mode depends on it */
+			e[n] = e[0];
+			e[0] = *s;
+		}
+		n++;
 	}
 	r = set_msrs(vm->vcpu[v].fd, e, n, &refused, &bad);
 	if (r || !refused)
@@ -453,11 +459,18 @@ static int restore_touched_vcpu(struct vm *vm, int v, const struct vm_touched *t
 	struct vcpu *vc = &vm->vcpu[v];
 	unsigned bit = 1u << v;
 	bool pending = vc->run->kvm_dirty_regs & SYNCED;
-	int r = restore_written_msrs(vm, v, t);
+	int r;
 
+	if (t->stopped)
+		flush_pending(vc);
+	r = restore_written_msrs(vm, v, t);
 	if (r)
 		return r;
-	if ((t->ran & bit) || (pending && (t->now & bit)))
+	if (t->lapic) {
+		GET(vc->fd, KVM_SET_LAPIC, &vm->snap->v[v].lapic, "reset");
+		GET(vc->fd, KVM_SET_MP_STATE, &vm->snap->v[v].mp, "reset");
+	}
+	if ((t->ran & bit) || t->stopped || t->lapic || (pending && (t->now & bit)))
 		return restore_regs(vc, &vm->snap->v[v], t->now & bit);
 	return 0;
 }
@@ -476,7 +489,7 @@ int __vm_reset_touched(struct vm *vm, const struct vm_touched *t)
 		if (r)
 			return r;
 	}
-	r = restore_areas(vm, t->ran);
+	r = restore_areas(vm, t->stopped ? 0xff : t->ran);
 	forget_batches(vm);
 	return r;
 }
