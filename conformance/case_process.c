@@ -10,15 +10,17 @@
 #include "case_process.h"
 
 static volatile sig_atomic_t stop_signal;
-static volatile sig_atomic_t running; /* the case process, 0 when none */
+/* the case processes running (conform -j runs several), 0 in a free slot */
+static volatile sig_atomic_t running[CASE_PROCESS_MAX];
 
 static void on_stop(int sig)
 {
 	int e = errno;
 
 	stop_signal = sig;
-	if (running > 0)
-		kill(running, SIGKILL);
+	for (int i = 0; i < CASE_PROCESS_MAX; i++)
+		if (running[i] > 0)
+			kill(running[i], SIGKILL);
 	errno = e;
 }
 
@@ -65,20 +67,36 @@ static void become_case(pid_t runner)
 		raise(SIGKILL);
 }
 
+/* The slot holding pid (0: a free one), or -1. */
+static int running_slot(pid_t pid)
+{
+	for (int i = 0; i < CASE_PROCESS_MAX; i++)
+		if (running[i] == pid)
+			return i;
+	return -1;
+}
+
 pid_t case_process_fork(void)
 {
 	sigset_t stops, old;
 	pid_t runner = getpid(), pid;
+	int slot;
 
-	/* blocked across fork: the handler then always knows which process to kill */
+	/* blocked across fork: the handler then always knows which processes to kill */
 	stop_set(&stops);
 	if (sigprocmask(SIG_BLOCK, &stops, &old))
 		return -1;
+	slot = running_slot(0);
+	if (slot < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = EAGAIN;
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0)
 		become_case(runner);
 	else if (pid > 0)
-		running = pid;
+		running[slot] = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL); /* the set the kernel gave: cannot fail */
 	return pid;
 }
@@ -87,16 +105,18 @@ int case_process_wait(pid_t pid, int *status)
 {
 	sigset_t stops, old;
 	siginfo_t si;
-	int r;
+	int r, slot;
 
-	/* not reaped yet: until running is cleared, its pid cannot name a new process */
+	/* not reaped yet: until its slot is cleared, its pid cannot name a new process */
 	while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0)
 		if (errno != EINTR)
 			return -1;
 	stop_set(&stops);
 	if (sigprocmask(SIG_BLOCK, &stops, &old))
 		return -1;
-	running = 0;
+	slot = running_slot(pid);
+	if (slot >= 0)
+		running[slot] = 0;
 	r = waitpid(pid, status, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

@@ -15,11 +15,16 @@ int case_stop_signal(void);
 /* "SIGINT" or "SIGTERM". */
 const char *case_stop_name(int sig);
 
+/* How many case processes may run at once (conform -j). */
+#define CASE_PROCESS_MAX 64
+
 /*
  * fork() for a case: the child dies with this process (SIGKILL, also if this
  * process died before the child could ask for that) and takes the default
- * SIGINT/SIGTERM; the parent knows it as the running case until
- * case_process_wait() reaped it. Both return as fork() and waitpid() do.
+ * SIGINT/SIGTERM; the parent knows it as a running case until
+ * case_process_wait() reaped it (a stop signal kills every running case).
+ * Both return as fork() and waitpid() do; fork fails with EAGAIN when
+ * CASE_PROCESS_MAX cases run.
  */
 pid_t case_process_fork(void);
 int case_process_wait(pid_t pid, int *status);

@@ -2,6 +2,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -73,27 +76,69 @@ static void cycle_program(struct program *p)
 	pb_wrmsr(p, 0x10, 1);
 }
 
-/* Hundreds of VMs with filters, each run and destroyed: no fd left, no kernel warning. */
-static int create_destroy_cycles(struct case_ctx *c)
-{
-	static struct program p;
-	static struct run_result r;
-	struct exec_opts o = { .timeout_ms = 2000 };
-	int before = count_fds();
+#define CYCLES 300
+#define CYCLE_THREADS 4
 
-	cycle_program(&p);
-	for (int round = 0; round < 300 && !c->failed; round++) {
+struct cycler {
+	struct case_ctx *c;
+	int first; /* this thread's rounds: first, first + CYCLE_THREADS, ... */
+	pthread_t thread;
+	char failure[512]; /* the first, reported after the join: case_fail is not thread-safe */
+};
+
+static void *cycle(void *arg)
+{
+	struct cycler *cy = arg;
+	struct program *p = malloc(sizeof(*p));
+	struct run_result *r = malloc(sizeof(*r));
+	struct exec_opts o = { .timeout_ms = 2000 };
+
+	if (!p || !r) {
+		snprintf(cy->failure, sizeof(cy->failure), "out of memory");
+		goto out;
+	}
+	cycle_program(p);
+	for (int round = cy->first; round < CYCLES && !cy->failure[0]; round += CYCLE_THREADS) {
 		struct vm vm;
 
-		vm_create(&vm, c->sys, 1 + round % 2);
-		p.nvcpus = (uint8_t)(1 + round % 2);
-		if (run_program_on(&vm, &p, c->facts, &o, &r))
-			case_fail(c,
-				  "round %d: %u mismatches, first: op %d %s: expected %s, got %s",
-				  round, r.mismatches, r.v.m[0].step, r.v.m[0].field,
-				  r.v.m[0].expected, r.v.m[0].observed);
+		vm_create(&vm, cy->c->sys, 1 + round % 2);
+		p->nvcpus = (uint8_t)(1 + round % 2);
+		if (run_program_on(&vm, p, cy->c->facts, &o, r))
+			snprintf(cy->failure, sizeof(cy->failure),
+				 "round %d: %u mismatches, first: op %d %s: expected %s, got %s",
+				 round, r->mismatches, r->v.m[0].step, r->v.m[0].field,
+				 r->v.m[0].expected, r->v.m[0].observed);
 		vm_destroy(&vm);
 	}
+out:
+	free(p);
+	free(r);
+	return NULL;
+}
+
+/*
+ * Hundreds of VMs with filters, each run and destroyed: no fd left, no kernel
+ * warning. Four threads share the rounds: a filter update waits for an SRCU
+ * grace period of its VM, and the threads' waits overlap (6 s alone, 1.5 s so).
+ */
+static int create_destroy_cycles(struct case_ctx *c)
+{
+	struct cycler cy[CYCLE_THREADS];
+	int before = count_fds(), started = 0;
+
+	for (int i = 0; i < CYCLE_THREADS; i++) {
+		cy[i] = (struct cycler){ .c = c, .first = i };
+		if (pthread_create(&cy[i].thread, NULL, cycle, &cy[i]))
+			break;
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(cy[i].thread, NULL);
+		if (cy[i].failure[0])
+			case_fail(c, "%s", cy[i].failure);
+	}
+	CASE_EXPECT(c, started == CYCLE_THREADS, "started %d of %d threads", started,
+		    CYCLE_THREADS);
 	CASE_EXPECT(c, count_fds() == before, "fds before %d, after %d", before, count_fds());
 	return CASE_PASS;
 }

@@ -23,12 +23,15 @@
 #define CASE_TIMEOUT_S 60
 
 static const char conform_usage[] =
-    "usage: msrexit conform [--list] [-t GLOB]... [--junit FILE]\n\n"
+    "usage: msrexit conform [--list] [-t GLOB]... [-j N] [--junit FILE]\n\n"
     "Runs the named conformance cases against this machine's /dev/kvm and prints\n"
     "KTAP version 1. Each case checks one rule of docs/spec.md; a case that cannot run\n"
     "here is a SKIP that says why.\n\n"
     "  --list        print each case with its docs/spec.md section and description\n"
     "  -t GLOB       run only cases whose name matches GLOB (repeatable)\n"
+    "  -j N          run N cases at once (default 1); KTAP keeps the case order. A\n"
+    "                kernel log finding goes to the case that ended first after it,\n"
+    "                naming the cases that ran alongside: -j 1 tells which it was\n"
     "  --junit FILE  also write JUnit XML to FILE\n\n"
     "exit status: 0 nothing failed (skips allowed), 1 a case failed, 2 usage or\n"
     "environment error, 4 /dev/kvm or the capability is absent, 130 (143)\n"
@@ -36,6 +39,7 @@ static const char conform_usage[] =
 
 struct opts {
 	bool list;
+	int jobs; /* cases run at once */
 	const char *junit;
 	const char *globs[MAX_GLOBS];
 	int nglobs;
@@ -184,27 +188,6 @@ static void run_child(const struct conform_case *cc, const struct kernel_facts *
 	send_outcome(&c, cc->fn(&c), fd);
 }
 
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len < 2) {
-			char *b = realloc(buf, cap *= 2);
-
-			if (!b)
-				break;
-			buf = b;
-		}
-	}
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -225,33 +208,66 @@ static void parse_child(const char *buf, struct case_outcome *oc)
 	}
 }
 
-void conform_run_case(const struct conform_case *cc, const struct kernel_facts *f,
-		      struct case_outcome *oc)
+int case_job_start(struct case_job *j, const struct conform_case *cc, const struct kernel_facts *f)
 {
-	int pfd[2], status = 0;
-	double t0 = now();
-	char *buf;
-	pid_t pid;
+	int pfd[2];
 
-	memset(oc, 0, sizeof(*oc));
-	oc->result = CASE_FAIL;
+	memset(j, 0, sizeof(*j));
+	j->t0 = now();
 	fflush(stdout);
-	if (pipe(pfd) || (pid = case_process_fork()) < 0) {
-		oc->diag = strdup("# cannot start the case: pipe/fork failed\n");
-		return;
+	if (pipe(pfd))
+		return -1;
+	j->pid = case_process_fork();
+	if (j->pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
 	}
-	if (pid == 0) {
+	if (j->pid == 0) {
 		close(pfd[0]);
 		alarm(CASE_TIMEOUT_S);
 		run_child(cc, f, pfd[1]);
 	}
 	close(pfd[1]);
-	buf = read_all(pfd[0]);
-	close(pfd[0]);
-	case_process_wait(pid, &status);
-	oc->secs = now() - t0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf && *buf) {
-		parse_child(buf, oc);
+	j->fd = pfd[0];
+	return 0;
+}
+
+int case_job_read(struct case_job *j)
+{
+	ssize_t n;
+
+	if (j->cap - j->len < 2) {
+		size_t cap = j->cap ? j->cap * 2 : 4096;
+		char *b = realloc(j->out, cap);
+
+		if (!b)
+			return 1; /* what came so far is the outcome */
+		j->out = b;
+		j->cap = cap;
+	}
+	n = read(j->fd, j->out + j->len, j->cap - j->len - 1);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0)
+		return 1;
+	j->len += (size_t)n;
+	return 0;
+}
+
+void case_job_finish(struct case_job *j, struct case_outcome *oc)
+{
+	int status = 0;
+
+	memset(oc, 0, sizeof(*oc));
+	oc->result = CASE_FAIL;
+	if (j->out)
+		j->out[j->len] = 0;
+	close(j->fd);
+	case_process_wait(j->pid, &status);
+	oc->secs = now() - j->t0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && j->out && *j->out) {
+		parse_child(j->out, oc);
 	} else if (case_stop_signal()) {
 		oc->result = CASE_SKIP;
 		snprintf(oc->skip, sizeof(oc->skip), "interrupted by %s while it ran",
@@ -268,7 +284,38 @@ void conform_run_case(const struct conform_case *cc, const struct kernel_facts *
 				 WEXITSTATUS(status));
 		oc->diag = strdup(msg);
 	}
-	free(buf);
+	free(j->out);
+	j->out = NULL;
+}
+
+void conform_run_case(const struct conform_case *cc, const struct kernel_facts *f,
+		      struct case_outcome *oc)
+{
+	struct case_job j;
+
+	if (case_job_start(&j, cc, f)) {
+		memset(oc, 0, sizeof(*oc));
+		oc->result = CASE_FAIL;
+		oc->diag = strdup("# cannot start the case: pipe/fork failed\n");
+		return;
+	}
+	while (!case_job_read(&j))
+		;
+	case_job_finish(&j, oc);
+}
+
+static int parse_jobs(const char *arg, int *jobs)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg && !*end && n >= 1 && n <= CASE_PROCESS_MAX) {
+		*jobs = (int)n;
+		return 0;
+	}
+	fprintf(stderr, "msrexit conform: -j wants a number of cases from 1 to %d, not '%s'\n",
+		CASE_PROCESS_MAX, arg);
+	return -1;
 }
 
 /* 0: run; 1: --help was printed; -1: a usage error, said on stderr. */
@@ -283,8 +330,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:j:h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'j':
+			if (parse_jobs(optarg, &o->jobs))
+				return -1;
+			break;
 		case 'l':
 			o->list = true;
 			break;
@@ -322,75 +373,6 @@ static void print_list(const struct conform_case *cases, int n, const struct opt
 			printf("%-48s §%-6s %s\n", cases[i].name, cases[i].spec, cases[i].desc);
 }
 
-static void add_health_finding(struct case_outcome *oc, const char *report)
-{
-	size_t len = oc->diag ? strlen(oc->diag) : 0;
-	char *d = realloc(oc->diag, len + strlen(report) + 32);
-
-	if (d) {
-		sprintf(d + len, "# kernel health: %s\n", report);
-		oc->diag = d;
-	}
-	oc->result = CASE_FAIL;
-}
-
-static void print_result(int num, const struct conform_case *cc, const struct case_outcome *oc)
-{
-	if (oc->diag && *oc->diag)
-		fputs(oc->diag, stdout);
-	if (oc->result == CASE_SKIP)
-		printf("ok %d %s # SKIP %s\n", num, cc->name, oc->skip);
-	else
-		printf("%s %d %s\n", oc->result == CASE_PASS ? "ok" : "not ok", num, cc->name);
-	fflush(stdout);
-}
-
-/* A case the run stopped before: a skip that says so, in KTAP and JUnit alike. */
-static void not_run(struct case_outcome *oc)
-{
-	memset(oc, 0, sizeof(*oc));
-	oc->result = CASE_SKIP;
-	snprintf(oc->skip, sizeof(oc->skip), "not run: the run was interrupted by %s",
-		 case_stop_name(case_stop_signal()));
-}
-
-/*
- * Runs the selected cases, printing KTAP as it goes; the kernel is checked
- * after each one. SIGINT/SIGTERM end it early; returns how many did not run.
- */
-static int run_selected(const struct conform_case *cases, const int *sel, int nsel,
-			const struct kernel_facts *f, struct case_outcome *outcomes, int counts[3])
-{
-	struct health h;
-	int skipped = 0;
-
-	health_begin(&h);
-	if (h.kmsg_fd < 0)
-		printf("# /dev/kmsg is not readable: kernel log not checked (taint flags are)\n");
-	for (int k = 0; k < nsel; k++) {
-		struct case_outcome *oc = &outcomes[k];
-		char report[512];
-		bool bad;
-
-		if (case_stop_signal()) {
-			not_run(oc);
-			skipped++;
-		} else {
-			conform_run_case(&cases[sel[k]], f, oc);
-			/* the last case run also answers for a WARN from teardown after it */
-			bad = k == nsel - 1 || case_stop_signal() ?
-				  health_final_check(&h, report, sizeof(report)) :
-				  health_check(&h, report, sizeof(report));
-			if (bad)
-				add_health_finding(oc, report);
-		}
-		counts[oc->result]++;
-		print_result(k + 1, &cases[sel[k]], oc);
-	}
-	health_end(&h);
-	return skipped;
-}
-
 /* No KVM: the plan is empty, and the JUnit file says every case was skipped, and why. */
 static int skip_all(FILE *junit, const struct conform_case *cases, const int *sel, int nsel,
 		    struct case_outcome *outcomes, int status)
@@ -411,7 +393,7 @@ int conform_main(int argc, char **argv)
 	static struct case_outcome outcomes[MAX_CASES];
 	int sel[MAX_CASES], n, nsel = 0, counts[3] = { 0 }, st, skipped;
 	const struct kernel_facts *f;
-	struct opts o = { 0 };
+	struct opts o = { .jobs = 1 };
 	FILE *junit = NULL;
 	double t0 = now();
 
@@ -444,7 +426,7 @@ int conform_main(int argc, char **argv)
 	       "force_emulation_prefix=%d, %u-bit canonical addresses\n1..%d\n",
 	       f->kver_major, f->kver_minor, facts_ignore_msrs_text(f), f->force_emulation_prefix,
 	       f->va_bits, nsel);
-	skipped = run_selected(cases, sel, nsel, f, outcomes, counts);
+	skipped = conform_run_all(cases, sel, nsel, f, o.jobs, outcomes, counts);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n", counts[CASE_PASS],
 	       counts[CASE_FAIL], counts[CASE_SKIP]);
 	printf("# %d passed, %d failed, %d skipped in %.2f s\n", counts[CASE_PASS],

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "facts.h"
 #include "kvm.h"
@@ -92,6 +93,31 @@ int case_finish(struct case_ctx *c, int ret);
  */
 void conform_run_case(const struct conform_case *cc, const struct kernel_facts *f,
 		      struct case_outcome *oc);
+
+/* A case process started and not yet reaped: its pipe and what came through it so far. */
+struct case_job {
+	pid_t pid;
+	int fd;
+	char *out;
+	size_t len, cap;
+	double t0;
+};
+
+/* Starts cc in its own process; 0, or -1 (pipe or fork failed). */
+int case_job_start(struct case_job *j, const struct conform_case *cc, const struct kernel_facts *f);
+/* One read of the case's pipe (blocking unless poll said it is readable); 1 at its end. */
+int case_job_read(struct case_job *j);
+/* Reaps the case and says what it came to. */
+void case_job_finish(struct case_job *j, struct case_outcome *oc);
+
+/*
+ * Runs cases[sel[k]], jobs at a time, into outcomes[k], printing KTAP in k
+ * order as results come; the kernel is checked after each case ends.
+ * SIGINT/SIGTERM end it early; returns how many did not run.
+ */
+int conform_run_all(const struct conform_case *cases, const int *sel, int nsel,
+		    const struct kernel_facts *f, int jobs, struct case_outcome *outcomes,
+		    int counts[3]);
 
 int conform_main(int argc, char **argv);
 

@@ -33,8 +33,8 @@ static int start_at(struct vm *vm, const uint8_t *code, size_t len, uint32_t r8)
 	return ioctl(vm->vcpu[0].fd, KVM_SET_REGS, &r);
 }
 
-/* One MSR exit round trip, per exit: the median over rounds of LIMIT_ITERS exits. */
-static double exit_round(struct vm *vm)
+/* One MSR exit round trip, per exit: the median over rounds of iters exits. */
+static double exit_round(struct vm *vm, int iters)
 {
 	static const uint8_t loop[] = {
 		0xb9, 0x78, 0x56, 0x34, 0x12, /* mov ecx, 0x12345678 */
@@ -46,15 +46,15 @@ static double exit_round(struct vm *vm)
 	if (start_at(vm, loop, sizeof(loop), 0))
 		return -1;
 	t0 = now_us();
-	for (int i = 0; i < LIMIT_ITERS; i++)
+	for (int i = 0; i < iters; i++)
 		if (ioctl(vm->vcpu[0].fd, KVM_RUN, 0) ||
 		    vm->vcpu[0].run->exit_reason != KVM_EXIT_X86_RDMSR)
 			return -1;
-	return (now_us() - t0) / LIMIT_ITERS;
+	return (now_us() - t0) / iters;
 }
 
-/* One RDMSR KVM handles itself, with its loop: LIMIT_ITERS of them in one KVM_RUN. */
-static double in_kernel_round(struct vm *vm)
+/* One RDMSR KVM handles itself, with its loop: iters of them in one KVM_RUN. */
+static double in_kernel_round(struct vm *vm, int iters)
 {
 	static const uint8_t loop[] = {
 		0xb9, 0x80,
@@ -68,15 +68,21 @@ static double in_kernel_round(struct vm *vm)
 	};
 	double t0;
 
-	if (start_at(vm, loop, sizeof(loop), LIMIT_ITERS))
+	if (start_at(vm, loop, sizeof(loop), (uint32_t)iters))
 		return -1;
 	t0 = now_us();
 	if (ioctl(vm->vcpu[0].fd, KVM_RUN, 0) || vm->vcpu[0].run->exit_reason != KVM_EXIT_IO)
 		return -1;
-	return (now_us() - t0) / LIMIT_ITERS;
+	return (now_us() - t0) / iters;
 }
 
 int bench_limit(struct kvm_sys *sys, int rounds, double *exit_us, double *in_kernel_us)
+{
+	return bench_limit_iters(sys, rounds, LIMIT_ITERS, exit_us, in_kernel_us);
+}
+
+int bench_limit_iters(struct kvm_sys *sys, int rounds, int iters, double *exit_us,
+		      double *in_kernel_us)
 {
 	double ve[BENCH_MAX_ROUNDS], vk[BENCH_MAX_ROUNDS];
 	struct vm vm;
@@ -84,8 +90,8 @@ int bench_limit(struct kvm_sys *sys, int rounds, double *exit_us, double *in_ker
 	vm_create(&vm, sys, 1);
 	vm_enable_cap_fd(vm.fd, 0, REASON_UNKNOWN);
 	for (int r = 0; r < rounds; r++) {
-		ve[r] = exit_round(&vm);
-		vk[r] = in_kernel_round(&vm);
+		ve[r] = exit_round(&vm, iters);
+		vk[r] = in_kernel_round(&vm, iters);
 		if (ve[r] < 0 || vk[r] < 0) {
 			kvm_set_error("the limit loop did not run as written");
 			vm_destroy(&vm);

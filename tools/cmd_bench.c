@@ -18,7 +18,7 @@
 #define MAX_ROUNDS BENCH_MAX_ROUNDS
 
 static const char bench_usage[] =
-    "usage: msrexit bench [-n ROUNDS] [--json] [--no-suite]\n\n"
+    "usage: msrexit bench [-n ROUNDS] [--execs N] [--json] [--no-suite]\n\n"
     "Measures this machine's limit in the same run (a minimal guest loop: one MSR\n"
     "exit round trip, one RDMSR the kernel handles itself), then msrexit's own\n"
     "costs against it: an exiting access in a program, an in-kernel one, a #GP'd\n"
@@ -26,8 +26,17 @@ static const char bench_usage[] =
     "conformance suite, a new VM, a reset, filters, and the host-side work per\n"
     "program. Figures are medians of ROUNDS rounds (default 20); a noisy machine\n"
     "moves them.\n\n"
+    "Then the fuzzers' figures, on a fixed mixed corpus (the conformance programs\n"
+    "and 256 inputs of 1-64 steps from a fixed-seed generator): executions per\n"
+    "second with VM reuse (decode, pooled VM reset and run, oracle, compare,\n"
+    "health, feedback) and with a new VM per input (at most 200), their ratio\n"
+    "(speedup), the efficiency (the time the executions' own kernel round trips\n"
+    "take at the raw costs measured above, over the time they took), and the\n"
+    "growth of the resident set and of the open fds over the executions.\n\n"
+    "  --execs N    executions with VM reuse (default 2000; 1000000 last minutes)\n"
     "  --json       one JSON object instead of the table (keys: limit_exit_us,\n"
-    "               exit_us, limit_in_kernel_us, in_kernel_us, exit_ratio, ...)\n"
+    "               exit_us, limit_in_kernel_us, in_kernel_us, exit_ratio, ...,\n"
+    "               execs_per_s, speedup, efficiency, rss_growth_kb, fd_growth)\n"
     "  --no-suite   skip timing the conformance suite (about 10 s)\n";
 
 static double median(double *v, int n);
@@ -272,11 +281,41 @@ struct figures {
 	double exit, kernel, gp, cpl3, one, one_warm, mixed, mixed_limit, suite;
 	double vm_create, vm_destroy, reset, check, filter_first, filter_live;
 	double decode, oracle, compare, exits64;
+	struct corpus_figures fuzz;
 };
 
 static void row(const char *what, double us, double unit, const char *unit_name)
 {
 	printf("  %-46s %10.2f us  %7.2fx %s\n", what, us, us / unit, unit_name);
+}
+
+static void print_fuzz_table(const struct corpus_figures *c)
+{
+	const struct vm_pool_stats *w = &c->warm, *s = &c->stats;
+	double n = (double)c->execs;
+
+	printf("  fuzzing: a corpus of %u inputs (%u conformance programs, %u generated of 1-64 "
+	       "steps)\n",
+	       c->corpus, c->seeds, c->corpus - c->seeds);
+	printf("  %-46s %10.1f /s  (%lu executions)\n", "executions with VM reuse", c->execs_per_s,
+	       c->execs);
+	printf("  %-46s %10.1f /s  (%lu executions)\n", "executions with a new VM each",
+	       c->fresh_execs_per_s, c->fresh_execs);
+	printf("  %-46s %10.2fx\n", "speedup (reuse over new VMs)", c->speedup);
+	printf("  %-46s %10.2f us\n", "an execution with reuse", c->exec_us);
+	printf("  %-46s %10.2f us\n", "its kernel round trips at the raw costs", c->ideal_us);
+	printf("  %-46s %10.3f\n", "efficiency (round trips / execution)", c->efficiency);
+	printf("  per execution, in it:\n");
+	printf("  %-46s %10.2f us\n", "  the program (execute)", (s->run_ns - w->run_ns) / 1e3 / n);
+	printf("  %-46s %10.2f us  (%lu light, %lu full)\n", "  the reset before it",
+	       (s->reset_ns - w->reset_ns) / 1e3 / n, s->light - w->light, s->full - w->full);
+	printf("  %-46s %10.2f us  (%lu proven)\n", "  the proof of the reset",
+	       (s->check_ns - w->check_ns) / 1e3 / n, s->checks - w->checks);
+	printf("  %-46s %10.2f us  (%lu of %lu programs)\n", "  a VM set up for another program",
+	       (s->setup_ns - w->setup_ns) / 1e3 / n, s->rekeyed - w->rekeyed, c->execs);
+	printf("  %-46s %10lu     (%lu replaced)\n", "VMs made in the pool", s->made, s->remade);
+	printf("  resident set %ld kB, grew %ld kB; %d fds, grew %d; over the executions\n",
+	       c->rss_kb, c->rss_growth_kb, c->fds, c->fd_growth);
 }
 
 static void print_table(const struct figures *g)
@@ -308,6 +347,7 @@ static void print_table(const struct figures *g)
 	row("compare a 64-step trace", g->compare, g->limit_exit, ex);
 	printf("  host-side work per 64-step program: %.2f%% of its %.0f us on KVM\n",
 	       100 * (g->decode + g->oracle + g->compare) / g->exits64, g->exits64);
+	print_fuzz_table(&g->fuzz);
 }
 
 static void print_json(const struct figures *g, const struct kernel_facts *f, int rounds)
@@ -327,12 +367,19 @@ static void print_json(const struct figures *g, const struct kernel_facts *f, in
 	       g->vm_create, g->vm_destroy, g->reset);
 	printf(", \"check_clean_us\": %.3f, \"filter_first_us\": %.3f, \"filter_live_us\": %.3f",
 	       g->check, g->filter_first, g->filter_live);
-	printf(", \"decode_us\": %.3f, \"oracle_us\": %.3f, \"compare_us\": %.3f}\n", g->decode,
+	printf(", \"decode_us\": %.3f, \"oracle_us\": %.3f, \"compare_us\": %.3f", g->decode,
 	       g->oracle, g->compare);
+	printf(", \"execs\": %lu, \"execs_per_s\": %.1f, \"fresh_execs_per_s\": %.1f",
+	       g->fuzz.execs, g->fuzz.execs_per_s, g->fuzz.fresh_execs_per_s);
+	printf(", \"speedup\": %.3f, \"exec_us\": %.3f, \"ideal_us\": %.3f, \"efficiency\": %.3f",
+	       g->fuzz.speedup, g->fuzz.exec_us, g->fuzz.ideal_us, g->fuzz.efficiency);
+	printf(", \"rss_growth_kb\": %ld, \"fd_growth\": %d}\n", g->fuzz.rss_growth_kb,
+	       g->fuzz.fd_growth);
 }
 
 struct bench_opts {
 	int rounds;
+	unsigned long execs;
 	bool json, suite;
 };
 
@@ -341,6 +388,7 @@ static int parse_bench_opts(int argc, char **argv, struct bench_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-suite", no_argument, NULL, 's' },
+		{ "execs", required_argument, NULL, 'e' },
 		{ 0 },
 	};
 	unsigned long n = 20;
@@ -348,13 +396,17 @@ static int parse_bench_opts(int argc, char **argv, struct bench_opts *o)
 
 	o->json = false;
 	o->suite = true;
+	o->execs = 2000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":n:", longopts, NULL)) != -1) {
 		if (c == 'j')
 			o->json = true;
 		else if (c == 's')
 			o->suite = false;
-		else if (c != 'n')
+		else if (c == 'e') {
+			if (parse_uint_option("bench", "--execs", optarg, 1, 100000000, &o->execs))
+				return EXIT_BAD_INPUT;
+		} else if (c != 'n')
 			return option_error("bench", c, argv, bench_usage);
 		else if (parse_uint_option("bench", "-n", optarg, 1, MAX_ROUNDS, &n))
 			return EXIT_BAD_INPUT;
@@ -413,7 +465,7 @@ static int measure(struct kvm_sys *sys, const struct kernel_facts *f, const stru
 	time_filters(sys, rounds, &g->filter_first, &g->filter_live);
 	time_reset(sys, rounds, &g->reset, &g->check);
 	time_host_side(f, &exits, &g->decode, &g->oracle, &g->compare);
-	return 0;
+	return bench_corpus(sys, f, rounds, o->execs, &g->fuzz);
 }
 
 /* A run that failed, a plain KVM call's (kvm.h) or the bench's own: no figure means anything. */

@@ -111,6 +111,10 @@ MSREXIT_KVM_DEVICE=/dev/null expect 2 "$bin" conform --junit /dev/full
 echo "$out" | grep -q "JUnit file failed: No space left on device" || fail "junit: $out"
 
 expect 2 "$bin" bench -n 0
+expect 2 "$bin" bench --execs 0
+echo "$out" | grep -qF -- "msrexit bench: --execs takes a whole number from 1 to" || fail "bench --execs 0: $out"
+expect 2 "$bin" bench --execs
+echo "$out" | grep -q -- "--execs needs a value" || fail "bench --execs without a value: $out"
 if [ -e /dev/kvm ]; then
 	expect_full 2 "$bin" run "$seed"
 	expect_full 2 "$bin" facts
@@ -124,20 +128,28 @@ if [ -e /dev/kvm ]; then
 	expect 0 "$bin" run "$tmp/efer.msr"
 	echo "$out" | grep -Eq "ok \(1 step, 0 MSR exits, [0-9]+ KVM_RUNs?\)$" || fail "ok line: $out"
 	# figures are printed, never asserted: a noisy machine moves them
-	expect 0 "$bin" bench -n 2 --no-suite
+	expect 0 "$bin" bench -n 2 --no-suite --execs 20
 	for what in "MSR exit round trip" "RDMSR the kernel handles" "an exiting access in a program" \
 		"an in-kernel access in a program" "a CPL3 access" "a 64-step mixed program" \
-		"first filter on a new VM" "oracle for a 64-step program"; do
+		"first filter on a new VM" "oracle for a 64-step program" \
+		"executions with VM reuse .* (20 executions)" "executions with a new VM each" \
+		"speedup (reuse over new VMs)" "efficiency (round trips / execution)" \
+		"the reset before it" "resident set .* grew .* fds, grew"; do
 		echo "$out" | grep -q "$what" || fail "bench lacks '$what': $out"
 	done
-	# --json: one object with the executor's keys, each a positive number; the suite's time too
-	expect 0 "$bin" bench -n 1 --json
+	# --json: one object with the executor's keys, each a positive number; the suite's time too;
+	# the fuzzing figures (growths are numbers of either sign)
+	expect 0 "$bin" bench -n 1 --json --execs 20
 	echo "$out" | python3 -c '
 import json, sys
 o = json.loads(sys.stdin.read())
 for k in ("limit_exit_us", "exit_us", "limit_in_kernel_us", "in_kernel_us", "exit_ratio",
-          "in_kernel_ratio", "gp_us", "cpl3_us", "one_access_us", "mixed_us", "suite_s"):
+          "in_kernel_ratio", "gp_us", "cpl3_us", "one_access_us", "mixed_us", "suite_s",
+          "execs_per_s", "fresh_execs_per_s", "speedup", "efficiency", "exec_us", "ideal_us"):
     assert isinstance(o[k], float) and o[k] > 0, k
+for k in ("rss_growth_kb", "fd_growth"):
+    assert isinstance(o[k], int) and not isinstance(o[k], bool), k
+assert o["execs"] == 20, o["execs"]
 ' || fail "bench --json: $out"
 fi
 echo "cli: ok"

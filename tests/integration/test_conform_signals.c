@@ -16,6 +16,7 @@
 #include "unit.h"
 
 static const char *bin;
+static const char *jobs[2]; /* "-j", "N": conform runs several cases at once */
 
 struct runner {
 	pid_t pid; /* `msrexit conform`, leading its own process group */
@@ -39,7 +40,8 @@ static struct runner start(void)
 		close(pfd[0]);
 		close(pfd[1]);
 		setenv("MSREXIT_INJECT", "hang", 1);
-		execl(bin, bin, "conform", "-t", "reasons.*", "--junit", junit, (char *)NULL);
+		execl(bin, bin, "conform", "-t", "reasons.*", "--junit", junit, jobs[0], jobs[1],
+		      (char *)NULL);
 		_exit(127);
 	}
 	setpgid(r.pid, r.pid); /* here too: the group exists before anyone signals it */
@@ -67,17 +69,26 @@ static pid_t parent_of(const char *pid)
 	return p ? (pid_t)strtol(p + 3, NULL, 10) : -1; /* ") S PPID" */
 }
 
-static pid_t child_of(pid_t parent)
+/* The children of parent (at most max) into pids; how many. */
+static int children_of(pid_t parent, pid_t *pids, int max)
 {
 	struct dirent *d;
-	pid_t found = 0;
+	int n = 0;
 	DIR *dir = opendir("/proc");
 
-	while (dir && !found && (d = readdir(dir)))
+	while (dir && n < max && (d = readdir(dir)))
 		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && parent_of(d->d_name) == parent)
-			found = (pid_t)strtol(d->d_name, NULL, 10);
+			pids[n++] = (pid_t)strtol(d->d_name, NULL, 10);
 	if (dir)
 		closedir(dir);
+	return n;
+}
+
+static pid_t child_of(pid_t parent)
+{
+	pid_t found = 0;
+
+	children_of(parent, &found, 1);
 	return found;
 }
 
@@ -133,18 +144,22 @@ static void nothing_left(const char *what)
 static void killed_runner(void)
 {
 	struct runner r = start();
-	pid_t c = wait_for_case(r.pid);
-	int st = 0;
+	pid_t c[64];
+	int n, st = 0;
 
-	CHECK(c > 0, "SIGKILL: no case process appeared");
-	if (c <= 0)
-		return;
-	kill(c, SIGSTOP); /* it cannot end on its own meanwhile */
+	CHECK(wait_for_case(r.pid) > 0, "SIGKILL: no case process appeared");
+	/* with -j N, N of them: the hanging cases outnumber it */
+	while ((n = children_of(r.pid, c, 64)) < (jobs[1] ? atoi(jobs[1]) : 1))
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	for (int i = 0; i < n; i++)
+		kill(c[i], SIGSTOP); /* it cannot end on its own meanwhile */
 	kill(r.pid, SIGKILL);
 	waitpid(r.pid, NULL, 0);
-	kill(c, SIGCONT); /* left alive, it would now run on and exit */
-	CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	      "SIGKILL: the case process outlived the runner (wait status 0x%x)", st);
+	for (int i = 0; i < n; i++) {
+		kill(c[i], SIGCONT); /* left alive, it would now run on and exit */
+		CHECK(waitpid(c[i], &st, 0) == c[i] && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		      "SIGKILL: the case process outlived the runner (wait status 0x%x)", st);
+	}
 	close(r.out);
 	nothing_left("SIGKILL");
 	junit_whole("SIGKILL", "the run did not finish");
@@ -175,11 +190,15 @@ static void stopped_run(int sig, bool to_group, const char *name)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_conform_signals MSREXIT\n");
+	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "-j"))) {
+		fprintf(stderr, "usage: test_conform_signals MSREXIT [-j N]\n");
 		return 2;
 	}
 	bin = argv[1];
+	if (argc == 4) {
+		jobs[0] = argv[2];
+		jobs[1] = argv[3];
+	}
 	if (access("/dev/kvm", F_OK)) {
 		printf("SKIP: /dev/kvm is absent: integration tests need KVM\n");
 		return 4;
