@@ -7,6 +7,7 @@ result line. A result is named PART/CASE (conform/gp.lstar_noncanonical) or PART
 without subtests. Diagnostic lines ("# ...") belong to the result that follows them.
 """
 import argparse
+import fnmatch
 import html
 import json
 import re
@@ -160,18 +161,50 @@ def cmd_summary(a):
             print("    FAIL %s: %s" % (r.name, r.why()[:160]))
 
 
-def cmd_compare(a):
-    new, fixed, old, other = compare(read(a.candidate), read(a.base))
-    label = a.base_label
-    for title, rows in (("new failures (fail the gate)", new), ("fixed", fixed),
-                        ("failing on the base too (reported, not gating)", old),
-                        ("other changes", other)):
-        print("  %s against %s: %d" % (title, label, len(rows)))
-        for name, rc, rb in rows:
-            why = (rc.why() if rc and rc.status == "fail" else rb.why() if rb else "") or ""
-            print("    %s: %s -> %s%s" % (name, status_of(rb), status_of(rc),
-                                         ("  (" + why[:140] + ")") if why else ""))
-    sys.exit(1 if new else 0)
+def read_known(path):
+    """(pattern, reason) per line of a known-failures file: "PATTERN  reason", # comments."""
+    known = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                pattern, _, reason = line.partition(" ")
+                known.append((pattern, reason.strip()))
+    return known
+
+
+def print_rows(title, rows):
+    print("  %s: %d" % (title, len(rows)))
+    for name, rc, rb in rows:
+        why = (rc.why() if rc and rc.status == "fail" else rb.why() if rb else "") or ""
+        change = "%s -> %s" % (status_of(rb), status_of(rc)) if rb or rc is None else status_of(rc)
+        print("    %s: %s%s" % (name, change, ("  (" + why[:140] + ")") if why else ""))
+
+
+def cmd_verdict(a):
+    """The gate's verdict: failures not on a base and not known fail it (exit 1)."""
+    cand = read(a.candidate)
+    failing = [(n, r, None) for n, r in comparable(cand).items() if r.status == "fail"]
+    for spec in a.base or []:
+        label, _, path = spec.partition("=")
+        new, fixed, old, other = compare(cand, read(path))
+        print_rows("failing on %s too (reported, not gating)" % label, old)
+        print_rows("fixed against %s" % label, fixed)
+        print_rows("other changes against %s" % label, other)
+        keep = {n for n, _, _ in new}
+        failing = [f for f in failing if f[0] in keep]
+    if a.known:
+        known = read_known(a.known)
+        matched = lambda n: [k for k in known if fnmatch.fnmatchcase(n, k[0])]
+        print_rows("known failures (%s; reported, not gating)" % a.known,
+                   [f for f in failing if matched(f[0])])
+        names = [n for n, r in comparable(cand).items() if r.status == "fail"]
+        for pattern, reason in known:
+            if not any(fnmatch.fnmatchcase(n, pattern) for n in names):
+                print("  known failure %s no longer fails: remove it from %s" % (pattern, a.known))
+        failing = [f for f in failing if not matched(f[0])]
+    print_rows("failures that fail the gate", failing)
+    sys.exit(1 if failing else 0)
 
 
 def load_runs(specs):
@@ -265,11 +298,11 @@ def main():
     p = sub.add_parser("summary")
     p.add_argument("ktap")
     p.set_defaults(fn=cmd_summary)
-    p = sub.add_parser("compare")
+    p = sub.add_parser("verdict")
     p.add_argument("candidate")
-    p.add_argument("base")
-    p.add_argument("--base-label", default="the base")
-    p.set_defaults(fn=cmd_compare)
+    p.add_argument("--base", action="append", help="LABEL=KTAP of a base kernel")
+    p.add_argument("--known", help="a known-failures file")
+    p.set_defaults(fn=cmd_verdict)
     p = sub.add_parser("matrix")
     p.add_argument("run", nargs="+", help="LABEL=KTAP (nested) or LABEL=KTAP:flat")
     p.add_argument("--markdown", required=True)
