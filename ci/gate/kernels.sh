@@ -130,7 +130,8 @@ guest_verdict() {
 			[ "$v" = 2 ] && why=$(sed -n 's/^msrexit-gate: verdict 2: //p' "$d/console.log" | tr -d '\r')
 			return 0
 		fi
-		why="QEMU exited with $st but the guest's KTAP says verdict '${said:-none}'"
+		[ -n "$said" ] && why="QEMU exited with $st but the guest's KTAP says verdict $said" && return 0
+		why="QEMU exited with status $st without the guest's verdict: $(tail -2 "$d/qemu.log")"
 		;;
 	124 | 137) why="timed out after $timeout s" ;;
 	*) why="QEMU exited with status $st without the guest's verdict: $(tail -2 "$d/qemu.log")" ;;
@@ -173,6 +174,7 @@ run_kernel() {
 	make_initramfs "$work/$name-root" "$moddir" "$work/$name.cpio.gz"
 	say "$name: booting $image${moddir:+ (modules: $module_order)} under QEMU $accel"
 	t0=$(date +%s.%N)
+	: >"$d/console.log" && : >"$d/ktap.raw" || infra "cannot write in $d"
 	boot "$image" "$work/$name.cpio.gz" "$d"
 	st=$?
 	tr -d '\r' <"$d/ktap.raw" >"$d/ktap.txt" && rm -f "$d/ktap.raw"

@@ -26,7 +26,8 @@ class Result:
         if self.status == "skip":
             return self.reason
         if self.status == "fail":
-            lines = [d for d in self.diag if d and not d.startswith("kernel log:")]
+            lines = [d for d in self.diag
+                     if d and not d.startswith("kernel log:") and ": note:" not in d]
             return (lines or self.diag or [self.reason or "failed"])[0]
         return ""
 
@@ -191,8 +192,8 @@ def cmd_verdict(a):
         print_rows("failing on %s too (reported, not gating)" % label, old)
         print_rows("fixed against %s" % label, fixed)
         print_rows("other changes against %s" % label, other)
-        keep = {n for n, _, _ in new}
-        failing = [f for f in failing if f[0] in keep]
+        was = {n: (n, rc, rb) for n, rc, rb in new}
+        failing = [was[f[0]] for f in failing if f[0] in was]
     if a.known:
         known = read_known(a.known)
         matched = lambda n: [k for k in known if fnmatch.fnmatchcase(n, k[0])]
