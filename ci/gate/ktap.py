@@ -163,15 +163,38 @@ def cmd_summary(a):
 
 
 def read_known(path):
-    """(pattern, reason) per line of a known-failures file: "PATTERN  reason", # comments."""
+    """(pattern, signatures, reason) per line of a known-failures file, # comments:
+    "PATTERN  reason", or "PATTERN sig=SIG,SIG...  reason": known only while each mismatch
+    signature ("[...]" in the diagnostics) the failure shows is one of them (for fuzz batches)."""
     known = []
     with open(path) as f:
         for line in f:
             line = line.strip()
             if line and not line.startswith("#"):
-                pattern, _, reason = line.partition(" ")
-                known.append((pattern, reason.strip()))
+                pattern, _, rest = line.partition(" ")
+                rest = rest.strip()
+                sigs = None
+                if rest.startswith("sig="):
+                    sig, _, rest = rest.partition(" ")
+                    sigs = set(sig[4:].split(","))
+                known.append((pattern, sigs, rest.strip()))
     return known
+
+
+SIGNATURE = re.compile(r"\[([^\]]+)\]\s*$")
+
+
+def known_reason(known, r):
+    """The reason a known-failures entry gives for failing result r, or None."""
+    for pattern, sigs, reason in known:
+        if not fnmatch.fnmatchcase(r.name, pattern):
+            continue
+        if sigs is not None:
+            seen = {m.group(1) for m in map(SIGNATURE.search, r.diag) if m}
+            if not seen or not seen <= sigs:
+                continue
+        return reason
+    return None
 
 
 def print_rows(title, rows):
@@ -196,14 +219,14 @@ def cmd_verdict(a):
         failing = [was[f[0]] for f in failing if f[0] in was]
     if a.known:
         known = read_known(a.known)
-        matched = lambda n: [k for k in known if fnmatch.fnmatchcase(n, k[0])]
         print_rows("known failures (%s; reported, not gating)" % a.known,
-                   [f for f in failing if matched(f[0])])
-        names = [n for n, r in comparable(cand).items() if r.status == "fail"]
-        for pattern, reason in known:
-            if not any(fnmatch.fnmatchcase(n, pattern) for n in names):
-                print("  known failure %s no longer fails: remove it from %s" % (pattern, a.known))
-        failing = [f for f in failing if not matched(f[0])]
+                   [f for f in failing if known_reason(known, f[1])])
+        fails = [r for r in comparable(cand).values() if r.status == "fail"]
+        for pattern, _, _ in known:
+            if not any(fnmatch.fnmatchcase(r.name, pattern) for r in fails):
+                print("  known failure %s does not fail here: remove it from %s once it passes"
+                      " on every kernel" % (pattern, a.known))
+        failing = [f for f in failing if not known_reason(known, f[1])]
     print_rows("failures that fail the gate", failing)
     sys.exit(1 if failing else 0)
 
@@ -218,7 +241,7 @@ def load_runs(specs):
     return runs
 
 
-def matrix_rows(runs):
+def matrix_rows(runs, known=()):
     """(name, [result per run], reason) per case; reason says why the results differ."""
     names, seen = [], set()
     tables = []
@@ -235,16 +258,21 @@ def matrix_rows(runs):
         statuses = {status_of(r) for r in cells}
         reason = ""
         if len(statuses) > 1:
-            reason = "; ".join("%s: %s" % (label, (r.why() if r else "not run")[:200])
-                               for (label, _), r in zip(runs, cells)
-                               if r is None or r.status != "pass")
+            why = {}  # the same reason on several kernels is said once
+            for (label, _), r in zip(runs, cells):
+                if r is None or r.status != "pass":
+                    text = (r.why() if r else "not run")[:200]
+                    k = known_reason(known, r) if r and r.status == "fail" else None
+                    why.setdefault("%s (seen: %s)" % (k, text) if k else text, []).append(label)
+            reason = "; ".join("%s: %s" % (", ".join(labels), text)
+                               for text, labels in why.items())
         rows.append((n, cells, reason))
     return rows
 
 
 def cmd_matrix(a):
     runs = load_runs(a.run)
-    rows = matrix_rows(runs)
+    rows = matrix_rows(runs, read_known(a.known) if a.known else ())
     labels = [label for label, _ in runs]
     totals = []
     for i, label in enumerate(labels):
@@ -255,11 +283,14 @@ def cmd_matrix(a):
     md += ["- " + t for t in totals]
     md += ["", "%d cases, %d with results that differ between kernels (their reason is in the "
            "last column)." % (len(rows), len(differ)), ""]
-    md.append("| case | " + " | ".join(labels) + " | why they differ |")
-    md.append("|---|" + "---|" * len(labels) + "---|")
-    for n, cells, reason in rows:
-        md.append("| %s | %s | %s |" % (n, " | ".join(status_of(c) for c in cells),
-                                        reason.replace("|", "\\|")))
+    for title, subset in (("Cases whose results differ", differ), ("All cases", rows)):
+        md += ["## " + title, ""]
+        md.append("| case | " + " | ".join(labels) + " | why they differ |")
+        md.append("|---|" + "---|" * len(labels) + "---|")
+        for n, cells, reason in subset:
+            md.append("| %s | %s | %s |" % (n, " | ".join(status_of(c) for c in cells),
+                                            reason.replace("|", "\\|")))
+        md.append("")
     with open(a.markdown, "w") as f:
         f.write("\n".join(md) + "\n")
     colour = {"pass": "#c8f0c8", "fail": "#f4c0c0", "skip": "#f0e8b0", "absent": "#ddd"}
@@ -268,14 +299,18 @@ def cmd_matrix(a):
          "table{border-collapse:collapse}</style></head><body>",
          "<h1>msrexit: case x kernel</h1><p>%s</p><ul>" % html.escape(a.title or "")]
     h += ["<li>%s</li>" % html.escape(t) for t in totals]
-    h.append("</ul><table><tr><th>case</th>%s<th>why they differ</th></tr>"
-             % "".join("<th>%s</th>" % html.escape(l) for l in labels))
-    for n, cells, reason in rows:
-        tds = "".join("<td style='background:%s' title=%s>%s</td>"
-                      % (colour[status_of(c)], quoteattr(c.why() if c else ""), status_of(c))
-                      for c in cells)
-        h.append("<tr><td>%s</td>%s<td>%s</td></tr>" % (html.escape(n), tds, html.escape(reason)))
-    h.append("</table></body></html>")
+    h.append("</ul>")
+    for title, subset in (("Cases whose results differ", differ), ("All cases", rows)):
+        h.append("<h2>%s</h2><table><tr><th>case</th>%s<th>why they differ</th></tr>"
+                 % (title, "".join("<th>%s</th>" % html.escape(l) for l in labels)))
+        for n, cells, reason in subset:
+            tds = "".join("<td style='background:%s' title=%s>%s</td>"
+                          % (colour[status_of(c)], quoteattr(c.why() if c else ""), status_of(c))
+                          for c in cells)
+            h.append("<tr><td>%s</td>%s<td>%s</td></tr>"
+                     % (html.escape(n), tds, html.escape(reason)))
+        h.append("</table>")
+    h.append("</body></html>")
     with open(a.html, "w") as f:
         f.write("\n".join(h) + "\n")
     print("\n".join(totals))
@@ -309,6 +344,7 @@ def main():
     p.add_argument("--markdown", required=True)
     p.add_argument("--html", required=True)
     p.add_argument("--title")
+    p.add_argument("--known", help="a known-failures file: its reasons explain failures")
     p.set_defaults(fn=cmd_matrix)
     p = sub.add_parser("json")
     p.add_argument("ktap")

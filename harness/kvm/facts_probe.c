@@ -122,6 +122,12 @@ static int probe_cpuid(struct vm *vm, struct kernel_facts *f)
 	f->va_bits = kernel_at_least_sub(f, 6, 12, 41) ? f->cpu_va_bits : 48;
 	e = cpuid_find(c, 7, 1);
 	f->has_wrmsrns = e && (e->eax & (1u << 19));
+	e = cpuid_find(c, 7, 0);
+	f->has_tsc_adjust = e && (e->ebx & (1u << 1));
+	/* cpuid.c cpuid_query_maxphyaddr: 36 without the leaf */
+	e = cpuid_find(c, 0x80000008, 0);
+	f->maxphyaddr = e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+	f->guest_mem_end = GUEST_MEM_SIZE;
 	e = cpuid_find(c, 0, 0);
 	if (e)
 		signature(f->guest_vendor_id, e->ebx, e->edx, e->ecx);
@@ -189,31 +195,27 @@ static int classify_read(const struct guest_obs *g, uint8_t *out, const char *na
 	return -1;
 }
 
-/* Guest reads of the MSRs whose support depends on CPUID or kernel, with every exit on. */
-static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
+/* Guest reads of the probed MSRs from table position *next on, as many as one program holds. */
+static int probe_read_batch(struct kvm_sys *sys, struct kernel_facts *f, unsigned *next)
 {
 	static struct program p;
 	static struct trace t;
 	struct exec_opts o = { .no_inject = true };
-	int pos[64], n = 0, r;
-	char why[128];
+	int pos[PROG_MAX_STEPS], n = 0, r;
 	struct vm vm;
 
 	memset(&p, 0, sizeof(p));
 	p.nvcpus = 1;
 	p.mask = REASON_VALID_MASK;
 	p.setup_filter = HOST_FILTER_NONE;
-	for (unsigned i = 0; i < msr_table_len && n < PROG_MAX_STEPS; i++) {
-		f->msr[i].guest_read = ACC_OK;
-		if (msr_table[i].support != SUPPORT_PROBED)
+	for (; *next < msr_table_len && n < PROG_MAX_STEPS; (*next)++) {
+		if (msr_table[*next].support != SUPPORT_PROBED)
 			continue;
-		pos[n++] = (int)i;
-		add_probe_read(&p, msr_table[i].index);
+		pos[n++] = (int)*next;
+		add_probe_read(&p, msr_table[*next].index);
 	}
-	if (exec_watchdog_init(why, sizeof(why))) {
-		kvm_set_error("the watchdog cannot be set up: %s", why);
-		return EXIT_BAD_INPUT; /* this process's limits, not the kernel's behaviour */
-	}
+	if (!n)
+		return 0;
 	if (__vm_create(&vm, sys, 1))
 		return EXIT_BAD_INPUT;
 	r = execute(&vm, &p, &o, &t);
@@ -229,6 +231,24 @@ static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 		if (classify_read(&t.g[k], &f->msr[pos[k]].guest_read, msr_table[pos[k]].name))
 			return EXIT_MISMATCH;
 	return 0;
+}
+
+/* Guest reads of the MSRs whose support depends on CPUID or kernel, with every exit on. */
+static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
+{
+	unsigned next = 0;
+	char why[128];
+	int r = 0;
+
+	for (unsigned i = 0; i < msr_table_len; i++)
+		f->msr[i].guest_read = ACC_OK;
+	if (exec_watchdog_init(why, sizeof(why))) {
+		kvm_set_error("the watchdog cannot be set up: %s", why);
+		return EXIT_BAD_INPUT; /* this process's limits, not the kernel's behaviour */
+	}
+	while (!r && next < msr_table_len)
+		r = probe_read_batch(sys, f, &next);
+	return r;
 }
 
 int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)

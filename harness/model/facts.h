@@ -54,7 +54,10 @@ struct kernel_facts {
 	bool has_wrmsrns; /* guest CPUID.(7,1):EAX[19] */
 	unsigned va_bits; /* KVM's canonical checks of MSR values: 57 or 48 (facts_probe.c) */
 	unsigned cpu_va_bits; /* the CPU's own (accesses it handles): 57 if it has LA57, else 48 */
-	struct msr_fact msr[64]; /* parallel to msr_table */
+	unsigned maxphyaddr; /* the vCPU's CPUID.80000008H:EAX[7:0] (36 without the leaf) */
+	bool has_tsc_adjust; /* the vCPU's CPUID.(7,0):EBX[1] */
+	uint64_t guest_mem_end; /* guest memory is [0, guest_mem_end) (harness/kvm/vm.c) */
+	struct msr_fact msr[128]; /* parallel to msr_table */
 };
 
 static inline bool kernel_at_least(const struct kernel_facts *f, unsigned major, unsigned minor)

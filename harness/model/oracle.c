@@ -116,8 +116,22 @@ struct kvm_outcome {
 	uint64_t data[MODEL_MAX_VALS];
 };
 
+/* A read the row's rule refuses (write-only, MCG_CTL without MCG_CTL_P) fails as it says. */
 static void kvm_read(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
 {
+	struct rule_ctx c;
+
+	oracle_rule_ctx(st, a->vcpu, false, &c);
+	switch (msr_rule_read(&msr_table[a->pos], &c)) {
+	case WRITE_INVAL:
+		out->inval = true;
+		return;
+	case WRITE_UNKNOWN:
+		out->unknown = true;
+		return;
+	default:
+		break;
+	}
 	out->ok = true;
 	out->ndata = oracle_model_read(st, a->vcpu, a->pos, out->data);
 	out->data_any = !out->ndata;
@@ -131,6 +145,9 @@ static void kvm_write(struct oracle_state *st, const struct access *a, struct kv
 		break;
 	case WRITE_INVAL:
 		out->inval = true;
+		break;
+	case WRITE_UNKNOWN:
+		out->unknown = true;
 		break;
 	default:
 		out->ok = out->inval = true;
@@ -285,6 +302,14 @@ static void add_failure(struct oracle_state *st, const struct access *a, uint32_
 static void write_effect(struct oracle_state *st, const struct access *a,
 			 const struct kvm_outcome *out)
 {
+	struct rule_ctx c;
+
+	oracle_rule_ctx(st, a->vcpu, false, &c);
+	if (a->pos >= 0 && !out->ok && out->inval && !out->unknown &&
+	    msr_rule_refusal_stores(&msr_table[a->pos], &c, a->value)) {
+		oracle_model_write(st, a->vcpu, a->pos, a->value, false);
+		return;
+	}
 	if (!out->ok)
 		return;
 	if (out->unknown || out->inval)

@@ -95,6 +95,7 @@ static int read_entry(struct oracle_state *st, unsigned v, int pos, uint64_t *va
 static int get_entry(struct oracle_state *st, unsigned v, uint32_t index, uint64_t *val, bool *any)
 {
 	int pos = oracle_table_pos(index);
+	struct rule_ctx c;
 
 	if (pos < 0)
 		return ENTRY_UNSURE;
@@ -112,6 +113,9 @@ static int get_entry(struct oracle_state *st, unsigned v, uint32_t index, uint64
 	} else if (!st->f->msr[pos].host_read_ok) {
 		return ENTRY_FAIL;
 	}
+	oracle_rule_ctx(st, v, true, &c);
+	if (msr_rule_read(&msr_table[pos], &c) != WRITE_OK)
+		return ENTRY_FAIL; /* write-only x2APIC registers */
 	return read_entry(st, v, pos, val, any);
 }
 
@@ -132,6 +136,8 @@ static int set_entry(struct oracle_state *st, unsigned v, const struct host_msr 
 		return ENTRY_OK;
 	case WRITE_INVAL:
 		return ENTRY_FAIL;
+	case WRITE_UNKNOWN:
+		return st->f->ignore_msrs ? ENTRY_OK : ENTRY_FAIL;
 	default:
 		return ENTRY_UNSURE;
 	}

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "facts.h"
+#include "msr_rules.h"
 #include "program.h"
 #include "trace.h"
 
@@ -67,13 +68,6 @@ struct oracle_state {
 /* 0, or the errno KVM_X86_SET_MSR_FILTER gives for this filter (docs/spec.md §3). */
 int oracle_filter_check(const struct prog_filter *flt);
 
-/* How KVM takes a write of a value to a table MSR it supports (docs/spec.md §4). */
-enum write_class {
-	WRITE_OK,
-	WRITE_INVAL,
-	WRITE_MAYBE, /* the table does not say: success or INVAL */
-};
-
 static inline unsigned step_vcpu(const struct step *s)
 {
 	return s->vcpu %
@@ -90,6 +84,8 @@ void oracle_model_init(struct oracle_state *st);
 /* How KVM takes a write of val to pos on v now, from the guest or (host) KVM_SET_MSRS. */
 enum write_class oracle_write_class(const struct oracle_state *st, unsigned v, int pos,
 				    uint64_t val, bool host);
+/* The vCPU state msr_rules.c needs, for an access to v from the guest or (host) user space. */
+void oracle_rule_ctx(const struct oracle_state *st, unsigned v, bool host, struct rule_ctx *c);
 /* The values a read of pos may return (out has MODEL_MAX_VALS); 0 if it cannot be known. */
 unsigned oracle_model_read(const struct oracle_state *st, unsigned v, int pos, uint64_t *out);
 /* A write of val to pos succeeded on v. */

@@ -24,6 +24,11 @@
 #define MSR_TSC_AUX 0xc0000103u
 #define MSR_X2APIC_ID 0x802u
 #define MSR_X2APIC_TPR 0x808u
+#define MSR_TSC 0x10u
+#define MSR_TSC_ADJUST 0x3bu
+#define MSR_HWCR 0xc0010015u
+#define MSR_MCG_CAP 0x179u
+#define KVM_MAX_MCE_BANKS 32 /* x86.c kvm_arch_vcpu_create: MCG_CAP before KVM_X86_SETUP_MCE */
 
 #define CR0_PG (1ull << 31)
 
@@ -245,11 +250,13 @@ static unsigned stored_sysenter_cs(const struct oracle_state *st, const uint64_t
 static enum write_class judge_tsc_aux(const struct oracle_state *st, unsigned v,
 				      const uint64_t *cur, uint64_t val, bool host)
 {
-	(void)st;
 	(void)v;
 	(void)cur;
 	(void)host;
-	return val >> 32 ? WRITE_MAYBE : WRITE_OK;
+	if (!(val >> 32) || st->f->guest_vendor == VENDOR_AMD ||
+	    st->f->guest_vendor == VENDOR_HYGON)
+		return WRITE_OK;
+	return st->f->guest_vendor == VENDOR_INTEL ? WRITE_INVAL : WRITE_MAYBE;
 }
 
 static unsigned stored_low32(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
@@ -296,6 +303,21 @@ static enum write_class judge_x2apic_id(const struct oracle_state *st, unsigned 
 	return host && !val ? WRITE_MAYBE : WRITE_INVAL;
 }
 
+/* x86.c kvm_set_msr_common: without TSC_ADJUST in the guest CPUID a write is dropped. */
+static unsigned stored_tsc_adjust(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
+				  bool host, uint64_t *out)
+{
+	(void)host;
+	if (st->f->has_tsc_adjust) {
+		out[0] = val;
+		return 1;
+	}
+	if (!cur)
+		return 0;
+	out[0] = *cur;
+	return 1;
+}
+
 static const struct state_rule rules[] = {
 	{ MSR_EFER, judge_efer, stored_efer },
 	{ MSR_APIC_BASE, judge_apic_base, stored_as_written },
@@ -306,6 +328,7 @@ static const struct state_rule rules[] = {
 	{ MSR_TSC_AUX, judge_tsc_aux, stored_low32 },
 	{ MSR_X2APIC_TPR, judge_tpr, stored_tpr },
 	{ MSR_X2APIC_ID, judge_x2apic_id, NULL },
+	{ MSR_TSC_ADJUST, NULL, stored_tsc_adjust },
 };
 
 static const struct state_rule *rule_for(int pos)
@@ -376,30 +399,38 @@ enum x2apic_state oracle_x2apic_mode(const struct oracle_state *st, unsigned v)
 	return on && !off ? X2APIC_ON : off && !on ? X2APIC_OFF : X2APIC_UNSURE;
 }
 
-static bool in_list(const uint64_t *list, unsigned n, uint64_t val)
+/* What the rules of msr_rules.c need of the vCPU's other MSRs. */
+void oracle_rule_ctx(const struct oracle_state *st, unsigned v, bool host, struct rule_ctx *c)
 {
-	for (unsigned i = 0; i < n && i < MSR_MAX_VALUES; i++)
-		if (list[i] == val)
-			return true;
-	return false;
+	int hwcr = oracle_table_pos(MSR_HWCR), cap = oracle_table_pos(MSR_MCG_CAP);
+	uint64_t vals[MODEL_MAX_VALS];
+
+	c->f = st->f;
+	c->host = host;
+	c->hwcr_known = oracle_model_read(st, v, hwcr, vals) == 1;
+	c->hwcr = vals[0];
+	c->mcg_cap = KVM_MAX_MCE_BANKS;
+	if (cap >= 0 && st->f->msr[cap].host_read_ok)
+		c->mcg_cap = st->f->msr[cap].initial[v];
 }
 
-/* The table's value lists, for MSRs whose validity does not depend on their state. */
-static enum write_class list_class(const struct oracle_state *st, unsigned v, int pos, uint64_t val)
+/* MSRs whose validity does not depend on their own value: the row's rule. */
+static enum write_class rule_class(const struct oracle_state *st, unsigned v, int pos, uint64_t val,
+				   bool host)
 {
 	const struct msr_info *info = &msr_table[pos];
 	uint64_t cur[MODEL_MAX_VALS];
+	struct rule_ctx c;
+	enum write_class k;
 
-	if (in_list(info->valid, info->nvalid, val))
+	oracle_rule_ctx(st, v, host, &c);
+	c.cur_known = oracle_model_read(st, v, pos, cur) == 1;
+	c.cur = cur[0];
+	k = msr_rule_write(info, &c, val);
+	if (k == WRITE_MAYBE && info->kind == MSR_KEEP && oracle_model_read(st, v, pos, cur) == 1 &&
+	    cur[0] == val)
 		return WRITE_OK;
-	if (in_list(info->invalid, info->ninvalid, val))
-		return WRITE_INVAL; /* reserved bits: refused whatever the kind */
-	if (info->kind == MSR_KEEP)
-		return oracle_model_read(st, v, pos, cur) == 1 && cur[0] == val ? WRITE_OK :
-										  WRITE_MAYBE;
-	if (info->canon == CANON_CHECK)
-		return is_canonical(val, va_bits(st->f)) ? WRITE_OK : WRITE_INVAL;
-	return WRITE_MAYBE;
+	return k;
 }
 
 /* The judge over every value the MSR may hold now: one verdict if they agree, else MAYBE. */
@@ -412,7 +443,7 @@ enum write_class oracle_write_class(const struct oracle_state *st, unsigned v, i
 	unsigned n;
 
 	if (!r || !r->judge)
-		return list_class(st, v, pos, val);
+		return rule_class(st, v, pos, val, host);
 	n = oracle_model_read(st, v, pos, cur);
 	if (!n)
 		return r->judge(st, v, NULL, val, host);
@@ -434,6 +465,22 @@ static bool set_add(struct msr_model *m, uint64_t val)
 	return true;
 }
 
+/* The row's store rule (msr_rules.c), for every value the MSR may hold now. */
+static bool stored_by_rule(const struct oracle_state *st, unsigned v, int pos, uint64_t val,
+			   bool host, struct msr_model *out)
+{
+	uint64_t cur[MODEL_MAX_VALS], got;
+	unsigned n = oracle_model_read(st, v, pos, cur);
+	struct rule_ctx c;
+
+	oracle_rule_ctx(st, v, host, &c);
+	for (unsigned i = 0; i < (n ? n : 1); i++)
+		if (!msr_rule_stored(&msr_table[pos], &c, n ? &cur[i] : NULL, val, &got) ||
+		    !set_add(out, got))
+			return false;
+	return true;
+}
+
 /* What a successful write leaves in the MSR, for every value it may hold now; false: unknown. */
 static bool after_write(const struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host,
 			struct msr_model *out)
@@ -444,7 +491,8 @@ static bool after_write(const struct oracle_state *st, unsigned v, int pos, uint
 
 	memset(out, 0, sizeof(*out));
 	if (!r || !r->stored)
-		return msr_table[pos].kind == MSR_STORAGE && set_add(out, val);
+		return msr_table[pos].kind == MSR_STORAGE &&
+		       stored_by_rule(st, v, pos, val, host, out);
 	for (unsigned i = 0; i < (n ? n : 1); i++) {
 		unsigned k = r->stored(st, n ? &cur[i] : NULL, val, host, got);
 
@@ -457,16 +505,49 @@ static bool after_write(const struct oracle_state *st, unsigned v, int pos, uint
 	return true;
 }
 
+/* The x2APIC registers' values do not survive an APIC mode change: nothing is known of them. */
+static void forget_x2apic(struct oracle_state *st, unsigned v)
+{
+	for (unsigned pos = 0; pos < msr_table_len && pos < ORACLE_MAX_MSRS; pos++)
+		if (oracle_is_x2apic_msr((int)pos))
+			st->m[v][pos].n = 0;
+}
+
 /* An APIC mode change: the x2APIC registers behind it are not modelled across it. */
 static void apic_base_written(struct oracle_state *st, unsigned v, const struct msr_model *after)
 {
-	int tpr = oracle_table_pos(MSR_X2APIC_TPR);
 	uint64_t before[MODEL_MAX_VALS];
 	unsigned n = oracle_model_read(st, v, oracle_table_pos(MSR_APIC_BASE), before);
 	bool same = n == 1 && after->n == 1 && lapic_mode(before[0]) == lapic_mode(after->val[0]);
 
 	if (!same)
-		oracle_model_forget(st, v, tpr);
+		forget_x2apic(st, v);
+}
+
+/* Rows sharing pos's value (msr_table.h enum msr_share) now read what pos does on v. */
+static void share_value(struct oracle_state *st, unsigned v, int pos)
+{
+	uint8_t group = msr_table[pos].share;
+
+	for (unsigned k = 0; group != SHARE_NONE && k < msr_table_len && k < ORACLE_MAX_MSRS; k++) {
+		if (msr_table[k].share != group)
+			continue;
+		for (unsigned w = 0; w < PROG_MAX_VCPUS; w++)
+			if (w == v || group == SHARE_WALL_CLOCK)
+				st->m[w][k] = st->m[v][pos];
+	}
+}
+
+/* The store done: shared rows follow; a guest TSC write moves TSC_ADJUST (kvm_set_msr_common). */
+static void model_set(struct oracle_state *st, unsigned v, int pos, const struct msr_model *m,
+		      bool host)
+{
+	if (msr_table[pos].index == MSR_APIC_BASE)
+		apic_base_written(st, v, m);
+	st->m[v][pos] = *m;
+	share_value(st, v, pos);
+	if (msr_table[pos].index == MSR_TSC && !host)
+		oracle_model_forget(st, v, oracle_table_pos(MSR_TSC_ADJUST));
 }
 
 void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host)
@@ -478,11 +559,11 @@ void oracle_model_write(struct oracle_state *st, unsigned v, int pos, uint64_t v
 	if (!after_write(st, v, pos, val, host, &after)) {
 		if (rule_for(pos) || msr_table[pos].kind == MSR_STORAGE)
 			oracle_model_forget(st, v, pos);
+		else if (msr_table[pos].index == MSR_TSC && !host)
+			oracle_model_forget(st, v, oracle_table_pos(MSR_TSC_ADJUST));
 		return; /* KEEP only accepts its value; VOLATILE stays unknown */
 	}
-	if (msr_table[pos].index == MSR_APIC_BASE)
-		apic_base_written(st, v, &after);
-	st->m[v][pos] = after;
+	model_set(st, v, pos, &after, host);
 }
 
 void oracle_model_maybe_write(struct oracle_state *st, unsigned v, int pos, uint64_t val, bool host)
@@ -502,9 +583,7 @@ void oracle_model_maybe_write(struct oracle_state *st, unsigned v, int pos, uint
 			return;
 		}
 	}
-	if (msr_table[pos].index == MSR_APIC_BASE)
-		apic_base_written(st, v, &before);
-	st->m[v][pos] = before;
+	model_set(st, v, pos, &before, host);
 }
 
 void oracle_model_forget(struct oracle_state *st, unsigned v, int pos)
@@ -512,6 +591,9 @@ void oracle_model_forget(struct oracle_state *st, unsigned v, int pos)
 	if (pos < 0)
 		return;
 	st->m[v][pos].n = 0;
+	share_value(st, v, pos);
 	if (msr_table[pos].index == MSR_APIC_BASE)
-		oracle_model_forget(st, v, oracle_table_pos(MSR_X2APIC_TPR));
+		forget_x2apic(st, v);
+	if (msr_table[pos].index == MSR_TSC)
+		oracle_model_forget(st, v, oracle_table_pos(MSR_TSC_ADJUST));
 }

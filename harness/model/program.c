@@ -103,15 +103,35 @@ static uint64_t rd_le(struct bin_rd *r, unsigned n)
 	return v;
 }
 
+/*
+ * What version 1 had, before rows had ids: a table byte or list selector
+ * that names nothing decodes as it did then (docs/program-format.md,
+ * "Compatibility"). Never change these.
+ */
+#define V1_UNKNOWNS 4
+static const uint8_t v1_nvalid[MSR_V1_ROWS] = { 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+						1, 2, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0 };
+static const uint8_t v1_ninvalid[MSR_V1_ROWS] = { 2, 0, 2, 2, 0, 2, 2, 2, 0, 0, 0, 0,
+						  0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+/* INDEX class 0: the row with id u, else (no such row) version 1's row u % 24. */
+static uint32_t dec_table_index(uint8_t u)
+{
+	const struct msr_info *m = u < MSR_ID_LIMIT ? msr_by_id(u) : NULL;
+
+	return (m ? m : msr_by_id(u % MSR_V1_ROWS))->index;
+}
+
 static uint32_t dec_index(struct bin_rd *r)
 {
-	uint8_t c = rd_u8(r);
+	uint8_t c = rd_u8(r), u;
 
 	switch (c % 4) {
 	case 0:
-		return msr_table[rd_u8(r) % msr_table_len].index;
+		return dec_table_index(rd_u8(r));
 	case 1:
-		return msr_unknown_indices[rd_u8(r) % msr_unknown_len];
+		u = rd_u8(r);
+		return msr_unknown_indices[u < msr_unknown_len ? u : u % V1_UNKNOWNS];
 	case 2:
 		return X2APIC_FIRST + rd_u8(r);
 	default:
@@ -135,20 +155,41 @@ static uint64_t dec_value(struct bin_rd *r)
 	}
 }
 
+/*
+ * Entry of a list for selector sel (n entries, version 1 had n1): the first
+ * n1 keep their selectors, later entries take the selectors from
+ * MSR_MAX_VALUES - 1 down (entry n1 is 55), so a selector keeps its version-1
+ * meaning (entry sel % n1) until an entry takes it; -1: version 1 had no list.
+ */
+static int list_pick(unsigned sel, unsigned n, unsigned n1)
+{
+	unsigned k = n1 + (MSR_MAX_VALUES - 1 - sel);
+
+	if (sel < n1)
+		return (int)sel;
+	if (sel < MSR_MAX_VALUES && k < n)
+		return (int)k;
+	return n1 ? (int)(sel % n1) : -1;
+}
+
 /* A value written to MSR index: small, one the table says is valid or invalid, or literal. */
 static uint64_t dec_msr_value(struct bin_rd *r, uint32_t index)
 {
 	const struct msr_info *m = msr_lookup(index);
+	bool v1 = m && m->id < MSR_V1_ROWS;
 	uint8_t c = rd_u8(r);
 	unsigned sel = c >> 2;
+	int k;
 
 	switch (c % 4) {
 	case 0:
 		return sel;
 	case 1:
-		return m && m->nvalid ? m->valid[sel % m->nvalid] : sel;
+		k = m ? list_pick(sel, m->nvalid, v1 ? v1_nvalid[m->id] : 0) : -1;
+		return k >= 0 ? m->valid[k] : sel;
 	case 2:
-		return m && m->ninvalid ? m->invalid[sel % m->ninvalid] : interesting[sel % 16];
+		k = m ? list_pick(sel, m->ninvalid, v1 ? v1_ninvalid[m->id] : 0) : -1;
+		return k >= 0 ? m->invalid[k] : interesting[sel % 16];
 	default:
 		return rd_le(r, 8);
 	}
