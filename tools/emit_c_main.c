@@ -114,8 +114,8 @@ static void emit_check_guest(struct mc *m, int n)
 		"\t\tstatic const struct guest_expect x = {\n\t\t\t.op = %d, .rdmsr = %d, "
 		".rcx = 0x%" PRIx64 ", .rax = 0x%" PRIx64 ", .rdx = 0x%" PRIx64 ",\n"
 		"\t\t\t.rip_after = %d, .fault_rip = %d, .nalt = %u,\n",
-		n, s->kind == STEP_RDMSR, s->g.rcx, s->g.rax, s->g.rdx, x->rip_after, x->fault_rip,
-		x->nalt);
+		n, !step_is_write(s->kind), s->g.rcx, s->g.rax, s->g.rdx, x->rip_after,
+		x->fault_rip, x->nalt);
 	if (x->nalt) {
 		fprintf(out, "\t\t\t.alt = {\n");
 		for (unsigned i = 0; i < x->nalt && i < MAX_ALTS; i++)
@@ -148,64 +148,115 @@ static void emit_finish_held(struct mc *m)
 	m->pending = -1;
 }
 
-static const char *fd_expr(const struct step *s, int natural_vm, char *buf, size_t n)
+/* The fd step_fd() names, as the reproducer spells it. */
+static const char *fd_expr(const struct step *s, char *buf, size_t n)
 {
-	switch (s->h.target) {
-	case TARGET_VM:
+	switch (step_fd(s)) {
+	case STEP_FD_VM:
 		return "vm.fd";
-	case TARGET_VCPU:
-		break;
-	case TARGET_SYSTEM:
+	case STEP_FD_SYSTEM:
 		return "vm.sys_fd";
-	default:
-		if (natural_vm)
-			return "vm.fd";
+	case STEP_FD_VCPU:
+		break;
 	}
 	snprintf(buf, n, "vm.vcpu[%u].fd", s->vcpu);
 	return buf;
 }
 
+/*
+ * One per host kind, named by its stem in step_kinds.h (as the executors of
+ * harness/kvm/execute_host.c are): a host kind without its reproducer code
+ * does not compile. Each writes the call of op n, fd being its fd.
+ */
+typedef void emit_call_fn(FILE *out, const struct program *p, int n, const char *fd);
+
+static void emit_call_mask(FILE *out, const struct program *p, int n, const char *fd)
+{
+	const struct host_step *h = &p->steps[n].h;
+
+	fprintf(out, "\t\thost_call(%d, enable_cap(%s, 0x%" PRIx32 ", 0x%" PRIx64 "));\n", n, fd,
+		h->flags, h->arg);
+}
+
+static void emit_call_filter(FILE *out, const struct program *p, int n, const char *fd)
+{
+	const struct host_step *h = &p->steps[n].h;
+
+	if (h->arg < p->nfilters)
+		fprintf(out, "\t\thost_call(%d, set_filter(%s, &filter%" PRIu64 "));\n", n, fd,
+			h->arg);
+	else
+		fprintf(out, "\t\thost_call(%d, set_filter(%s, NULL));\n", n, fd);
+}
+
+/* The list a KVM_GET_MSRS or KVM_SET_MSRS passes, and the call. */
+static void emit_msrs(FILE *out, const struct step *s, int n, const char *fd, const char *ioctl)
+{
+	const struct host_step *h = &s->h;
+
+	if (h->nlist) {
+		fprintf(out, "\t\tstatic const struct msr_io list[] = {");
+		for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++)
+			fprintf(out, " { 0x%" PRIx32 ", 0x%" PRIx64 " },", h->list[i].index,
+				h->list[i].value);
+		fprintf(out, " };\n");
+	}
+	fprintf(out, "\t\thost_msrs(%d, %s, %s, %s, %u, %u);\n", n, fd, ioctl,
+		h->nlist ? "list" : "NULL", h->nlist, h->nmsrs);
+}
+
+static void emit_call_get_msrs(FILE *out, const struct program *p, int n, const char *fd)
+{
+	emit_msrs(out, &p->steps[n], n, fd, "KVM_GET_MSRS");
+}
+
+static void emit_call_set_msrs(FILE *out, const struct program *p, int n, const char *fd)
+{
+	emit_msrs(out, &p->steps[n], n, fd, "KVM_SET_MSRS");
+}
+
+/* KVM_RUN, KVM_GET_REGS and KVM_GET_VCPU_EVENTS go to the vCPU, as the executor sends them. */
+static void emit_call_immediate_exit(FILE *out, const struct program *p, int n, const char *fd)
+{
+	(void)fd;
+	fprintf(out, "\t\thost_immediate_exit(%d, &vm.vcpu[%u]);\n", n, p->steps[n].vcpu);
+}
+
+static void emit_call_get_regs(FILE *out, const struct program *p, int n, const char *fd)
+{
+	(void)fd;
+	fprintf(out, "\t\thost_regs(%d, &vm.vcpu[%u]);\n", n, p->steps[n].vcpu);
+}
+
+static void emit_call_get_events(FILE *out, const struct program *p, int n, const char *fd)
+{
+	(void)fd;
+	fprintf(out, "\t\thost_events(%d, &vm.vcpu[%u]);\n", n, p->steps[n].vcpu);
+}
+
+static void emit_call_check_cap(FILE *out, const struct program *p, int n, const char *fd)
+{
+	fprintf(out, "\t\thost_call(%d, ioctl(%s, KVM_CHECK_EXTENSION, (long)0x%" PRIx64 "));\n", n,
+		fd, p->steps[n].h.arg);
+}
+
+#define EMIT_CALL_guest(E, stem)
+#define EMIT_CALL_host(E, stem) [STEP_##E] = emit_call_##stem,
+#define EMIT_CALL(E, num, cls, slot, nslots, fep, name, insn, wr, req, fd, touches, args, stem) \
+	EMIT_CALL_##cls(E, stem)
+static emit_call_fn *const call_emitters[STEP_KIND_LIMIT] = { STEP_KINDS(EMIT_CALL) };
+
 static void emit_host_call(struct mc *m, int n)
 {
 	const struct step *s = &m->p->steps[n];
-	const struct host_step *h = &s->h;
-	FILE *out = m->out;
+	emit_call_fn *emit = s->kind < STEP_KIND_LIMIT ? call_emitters[s->kind] : NULL;
 	char fd[32];
 
-	switch (s->kind) {
-	case STEP_HOST_MASK:
-		fprintf(out, "\t\thost_call(%d, enable_cap(%s, 0x%" PRIx32 ", 0x%" PRIx64 "));\n",
-			n, fd_expr(s, 1, fd, sizeof(fd)), h->flags, h->arg);
-		break;
-	case STEP_HOST_FILTER:
-		if (h->arg < m->p->nfilters)
-			fprintf(out, "\t\thost_call(%d, set_filter(%s, &filter%" PRIu64 "));\n", n,
-				fd_expr(s, 1, fd, sizeof(fd)), h->arg);
-		else
-			fprintf(out, "\t\thost_call(%d, set_filter(%s, NULL));\n", n,
-				fd_expr(s, 1, fd, sizeof(fd)));
-		break;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-		fprintf(out, "\t\thost_msrs(%d, %s, %s, %s, %u, %u);\n", n,
-			fd_expr(s, 0, fd, sizeof(fd)),
-			s->kind == STEP_HOST_SET_MSRS ? "KVM_SET_MSRS" : "KVM_GET_MSRS",
-			h->nlist ? "list" : "NULL", h->nlist, h->nmsrs);
-		break;
-	case STEP_HOST_IMMEDIATE_EXIT:
-		fprintf(out, "\t\thost_immediate_exit(%d, &vm.vcpu[%u]);\n", n, s->vcpu);
-		break;
-	case STEP_HOST_GET_REGS:
-		fprintf(out, "\t\thost_regs(%d, &vm.vcpu[%u]);\n", n, s->vcpu);
-		break;
-	case STEP_HOST_GET_EVENTS:
-		fprintf(out, "\t\thost_events(%d, &vm.vcpu[%u]);\n", n, s->vcpu);
-		break;
-	default:
-		fprintf(out,
-			"\t\thost_call(%d, ioctl(%s, KVM_CHECK_EXTENSION, (long)0x%" PRIx64 "));\n",
-			n, fd_expr(s, 1, fd, sizeof(fd)), h->arg);
+	if (!emit) { /* no valid program has such a step: the reproducer must not compile */
+		fprintf(m->out, "#error \"op %d: no host step kind 0x%x\"\n", n, s->kind);
+		return;
 	}
+	emit(m->out, m->p, n, fd_expr(s, fd, sizeof(fd)));
 }
 
 /* EINVAL for 22: the names errno.h has (tt_errno_name's), a number otherwise. */
@@ -249,13 +300,6 @@ static void emit_host(struct mc *m, int n)
 		fprintf(out, "\t * If op %d's exit was held, it is still pending now.\n",
 			m->batch[m->pending].end - 1);
 	fprintf(out, "\t */\n\t{\n");
-	if ((s->kind == STEP_HOST_GET_MSRS || s->kind == STEP_HOST_SET_MSRS) && s->h.nlist) {
-		fprintf(out, "\t\tstatic const struct msr_io list[] = {");
-		for (unsigned i = 0; i < s->h.nlist && i < PROG_MAX_HOST_MSRS; i++)
-			fprintf(out, " { 0x%" PRIx32 ", 0x%" PRIx64 " },", s->h.list[i].index,
-				s->h.list[i].value);
-		fprintf(out, " };\n");
-	}
 	emit_host_expect(out, &m->e->h[n], n);
 	fprintf(out, "\n");
 	emit_host_call(m, n);

@@ -1,4 +1,5 @@
 /* emit_c_words.c - the comments and literals of a C reproducer: each operation and its expectation in words. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,20 +109,29 @@ static void put_reply(FILE *out, const struct guest_step *g)
 		fprintf(out, ", held pending while the host steps after it run");
 }
 
+/* A guest kind's mnemonic: its name in capitals (RDMSR, WRMSRNS). */
+static const char *mnemonic(uint8_t kind, char *buf, size_t n)
+{
+	size_t i = 0;
+
+	for (const char *c = step_name(kind); *c && i + 1 < n; c++)
+		buf[i++] = (char)toupper((unsigned char)*c);
+	buf[i] = 0;
+	return buf;
+}
+
 static void describe_guest(FILE *out, const char *indent, const struct step *s,
 			   const struct guest_exp *x)
 {
 	const struct guest_step *g = &s->g;
+	char insn[32];
 
 	fprintf(out,
 		"%s%s at CPL%u%s on vCPU %u: RCX 0x%" PRIx64 ", RAX 0x%" PRIx64 ", RDX 0x%" PRIx64
 		";\n%s",
-		indent,
-		s->kind == STEP_RDMSR ? "RDMSR" :
-		s->kind == STEP_WRMSR ? "WRMSR" :
-					"WRMSRNS",
-		g->cpl, g->fep ? " behind the forced-emulation prefix" : "", s->vcpu, g->rcx,
-		g->rax, g->rdx, indent);
+		indent, mnemonic(s->kind, insn, sizeof(insn)), g->cpl,
+		g->fep ? " behind the forced-emulation prefix" : "", s->vcpu, g->rcx, g->rax,
+		g->rdx, indent);
 	put_reply(out, g);
 	fprintf(out, ".\n");
 	if (!x->nalt) {
@@ -142,75 +152,107 @@ static void describe_guest(FILE *out, const char *indent, const struct step *s,
 	}
 }
 
-static void put_fd(FILE *out, const struct step *s, bool vm_natural)
+/* The fd step_fd() names, in words. */
+static void put_fd(FILE *out, const struct step *s)
 {
-	switch (s->h.target) {
-	case TARGET_VM:
+	switch (step_fd(s)) {
+	case STEP_FD_VM:
 		fprintf(out, "the VM fd");
 		break;
-	case TARGET_VCPU:
+	case STEP_FD_VCPU:
 		fprintf(out, "vCPU %u's fd", s->vcpu);
 		break;
-	case TARGET_SYSTEM:
+	case STEP_FD_SYSTEM:
 		fprintf(out, "the /dev/kvm fd");
 		break;
-	default:
-		if (vm_natural)
-			fprintf(out, "the VM fd");
-		else
-			fprintf(out, "vCPU %u's fd", s->vcpu);
 	}
 }
 
-static void put_host_call(FILE *out, const struct step *s)
+/*
+ * One per host kind, named by its stem in step_kinds.h: a host kind without
+ * its words does not compile. Each says which ioctl, with what, up to " on ".
+ */
+typedef void put_call_fn(FILE *out, const struct host_step *h);
+
+static void put_call_mask(FILE *out, const struct host_step *h)
 {
-	const struct host_step *h = &s->h;
 	char buf[48];
 
-	switch (s->kind) {
-	case STEP_HOST_MASK:
-		fprintf(out,
-			"KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR, mask 0x%" PRIx64
-			" = %s, flags 0x%" PRIx32 ") on ",
-			h->arg, ec_reasons(h->arg, buf, sizeof(buf)), h->flags);
-		break;
-	case STEP_HOST_FILTER:
-		if (h->arg == HOST_FILTER_NONE)
-			fprintf(out,
-				"KVM_X86_SET_MSR_FILTER with no filter (flags 0, no range) on ");
-		else
-			fprintf(out, "KVM_X86_SET_MSR_FILTER with filter %" PRIu64 " on ", h->arg);
-		break;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-		fprintf(out, "%s of %u entr%s (",
-			s->kind == STEP_HOST_SET_MSRS ? "KVM_SET_MSRS" : "KVM_GET_MSRS", h->nmsrs,
-			h->nmsrs == 1 ? "y" : "ies");
-		for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
-			fprintf(out, "%s", i ? ", " : "");
-			put_msr(out, h->list[i].index);
-			fprintf(out, " = 0x%" PRIx64, h->list[i].value);
-		}
-		fprintf(out, "%s) on ", h->nmsrs > h->nlist ? ", the list repeating" : "");
-		break;
-	case STEP_HOST_IMMEDIATE_EXIT:
-		fprintf(out, "KVM_RUN with kvm_run->immediate_exit = 1 (completes a pending exit "
-			     "and must not enter the guest) on ");
-		break;
-	case STEP_HOST_GET_REGS:
-		fprintf(out,
-			"KVM_GET_REGS (RIP relative to the last access started, RAX, RDX) on ");
-		break;
-	case STEP_HOST_GET_EVENTS:
-		fprintf(out, "KVM_GET_VCPU_EVENTS (exception pending or injected, vector, has "
-			     "error code, error code) on ");
-		break;
-	default:
-		fprintf(out, "KVM_CHECK_EXTENSION(%" PRIu64 ") on ", h->arg);
+	fprintf(out,
+		"KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR, mask 0x%" PRIx64
+		" = %s, flags 0x%" PRIx32 ") on ",
+		h->arg, ec_reasons(h->arg, buf, sizeof(buf)), h->flags);
+}
+
+static void put_call_filter(FILE *out, const struct host_step *h)
+{
+	if (h->arg == HOST_FILTER_NONE)
+		fprintf(out, "KVM_X86_SET_MSR_FILTER with no filter (flags 0, no range) on ");
+	else
+		fprintf(out, "KVM_X86_SET_MSR_FILTER with filter %" PRIu64 " on ", h->arg);
+}
+
+static void put_msrs(FILE *out, const struct host_step *h, const char *ioctl)
+{
+	fprintf(out, "%s of %u entr%s (", ioctl, h->nmsrs, h->nmsrs == 1 ? "y" : "ies");
+	for (unsigned i = 0; i < h->nlist && i < PROG_MAX_HOST_MSRS; i++) {
+		fprintf(out, "%s", i ? ", " : "");
+		put_msr(out, h->list[i].index);
+		fprintf(out, " = 0x%" PRIx64, h->list[i].value);
 	}
-	put_fd(out, s,
-	       s->kind == STEP_HOST_MASK || s->kind == STEP_HOST_FILTER ||
-		   s->kind == STEP_HOST_CHECK_CAP);
+	fprintf(out, "%s) on ", h->nmsrs > h->nlist ? ", the list repeating" : "");
+}
+
+static void put_call_get_msrs(FILE *out, const struct host_step *h)
+{
+	put_msrs(out, h, "KVM_GET_MSRS");
+}
+
+static void put_call_set_msrs(FILE *out, const struct host_step *h)
+{
+	put_msrs(out, h, "KVM_SET_MSRS");
+}
+
+static void put_call_immediate_exit(FILE *out, const struct host_step *h)
+{
+	(void)h;
+	fprintf(out, "KVM_RUN with kvm_run->immediate_exit = 1 (completes a pending exit and must "
+		     "not enter the guest) on ");
+}
+
+static void put_call_get_regs(FILE *out, const struct host_step *h)
+{
+	(void)h;
+	fprintf(out, "KVM_GET_REGS (RIP relative to the last access started, RAX, RDX) on ");
+}
+
+static void put_call_get_events(FILE *out, const struct host_step *h)
+{
+	(void)h;
+	fprintf(out, "KVM_GET_VCPU_EVENTS (exception pending or injected, vector, has error "
+		     "code, error code) on ");
+}
+
+static void put_call_check_cap(FILE *out, const struct host_step *h)
+{
+	fprintf(out, "KVM_CHECK_EXTENSION(%" PRIu64 ") on ", h->arg);
+}
+
+#define PUT_CALL_guest(E, stem)
+#define PUT_CALL_host(E, stem) [STEP_##E] = put_call_##stem,
+#define PUT_CALL(E, num, cls, slot, nslots, fep, name, insn, wr, req, fd, touches, args, stem) \
+	PUT_CALL_##cls(E, stem)
+static put_call_fn *const call_words[STEP_KIND_LIMIT] = { STEP_KINDS(PUT_CALL) };
+
+static void put_host_call(FILE *out, const struct step *s)
+{
+	put_call_fn *put = s->kind < STEP_KIND_LIMIT ? call_words[s->kind] : NULL;
+
+	if (put)
+		put(out, &s->h);
+	else
+		fprintf(out, "host step kind 0x%x (none has this number) on ", s->kind);
+	put_fd(out, s);
 }
 
 static void describe_host(FILE *out, const char *indent, const struct step *s,

@@ -1567,11 +1567,11 @@ int main(void)
 	 * If op 0's exit was held, it is still pending now.
 	 */
 	{
-		static const struct msr_io list[] = { { 0xc0000080, 0x501 }, };
 		static const struct host_expect x = {
 			.op = 1, .ret = 1, .err = 0,
 		};
 
+		static const struct msr_io list[] = { { 0xc0000080, 0x501 }, };
 		host_msrs(1, vm.vcpu[0].fd, KVM_SET_MSRS, list, 1, 1);
 		check_host(&x);
 	}

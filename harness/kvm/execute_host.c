@@ -8,18 +8,18 @@
 #include "execute_host.h"
 #include "filter.h"
 
-static int target_fd(const struct vm *vm, const struct step *s, int natural)
+/* The fd step_fd() names. */
+static int target_fd(const struct vm *vm, const struct step *s)
 {
-	switch (s->h.target) {
-	case TARGET_VM:
+	switch (step_fd(s)) {
+	case STEP_FD_VM:
 		return vm->fd;
-	case TARGET_VCPU:
-		return vm->vcpu[s->vcpu].fd;
-	case TARGET_SYSTEM:
+	case STEP_FD_SYSTEM:
 		return vm->sys->fd;
-	default:
-		return natural;
+	case STEP_FD_VCPU:
+		break;
 	}
+	return vm->vcpu[s->vcpu].fd;
 }
 
 static void record(struct host_obs *o, long r)
@@ -41,7 +41,7 @@ static void msr_list(const struct vm *vm, const struct step *s, struct host_obs 
 {
 	unsigned n = s->h.nmsrs;
 	struct kvm_msrs *m = calloc(1, sizeof(*m) + (n ? n : 1) * sizeof(m->entries[0]));
-	int fd = target_fd(vm, s, vm->vcpu[s->vcpu].fd);
+	int fd = target_fd(vm, s);
 
 	if (!m) {
 		record(o, -1);
@@ -115,7 +115,7 @@ static int step_execute_mask(struct vm *vm, const struct program *p, int n, stru
 {
 	const struct step *s = &p->steps[n];
 
-	record_neg(&t->h[n], __vm_enable_cap_fd(target_fd(vm, s, vm->fd), s->h.flags, s->h.arg));
+	record_neg(&t->h[n], __vm_enable_cap_fd(target_fd(vm, s), s->h.flags, s->h.arg));
 	return 0;
 }
 
@@ -124,7 +124,7 @@ static int step_execute_filter(struct vm *vm, const struct program *p, int n, st
 	const struct step *s = &p->steps[n];
 	const struct prog_filter *f = s->h.arg < p->nfilters ? &p->filters[s->h.arg] : NULL;
 
-	record_neg(&t->h[n], __filter_install(target_fd(vm, s, vm->fd), f));
+	record_neg(&t->h[n], __filter_install(target_fd(vm, s), f));
 	return 0;
 }
 
@@ -162,14 +162,14 @@ static int step_execute_check_cap(struct vm *vm, const struct program *p, int n,
 {
 	const struct step *s = &p->steps[n];
 
-	record(&t->h[n], ioctl(target_fd(vm, s, vm->fd), KVM_CHECK_EXTENSION, (long)s->h.arg));
+	record(&t->h[n], ioctl(target_fd(vm, s), KVM_CHECK_EXTENSION, (long)s->h.arg));
 	return 0;
 }
 
 /* Guest kinds run in batches (execute_guest.c), from the instruction bytes in their line. */
 #define EXECUTOR_guest(E, stem)
 #define EXECUTOR_host(E, stem) [STEP_##E] = step_execute_##stem,
-#define EXECUTOR(E, num, cls, slot, nslots, fep, name, insn, wr, req, args, stem) \
+#define EXECUTOR(E, num, cls, slot, nslots, fep, name, insn, wr, req, fd, touches, args, stem) \
 	EXECUTOR_##cls(E, stem)
 static step_execute_fn *const executors[STEP_KIND_LIMIT] = { STEP_KINDS(EXECUTOR) };
 

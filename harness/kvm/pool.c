@@ -154,38 +154,38 @@ static bool host_step_changed(const struct trace *t, int n)
 static void touch_step(struct pool_vm *e, const struct program *p, const struct trace *t, int n)
 {
 	const struct step *s = &p->steps[n];
+	const struct step_kind_desc *k = step_kind_desc(s->kind);
 	struct vm_touched *d = &e->touched;
 	uint8_t bit = (uint8_t)(1u << s->vcpu);
 
-	if (step_is_guest(s->kind)) {
-		d->ran |= bit;
+	if (!k) { /* no valid program has one: assume it changed everything */
+		d->everything = true;
+		e->setup_changed = true;
+		e->filter_installed = true;
+		return;
+	}
+	if (k->guest) {
 		e->ran_ever |= bit;
 		if (step_is_write(s->kind))
 			touch_msr(d, s->vcpu, guest_index(&s->g));
-		return;
 	}
-	switch (s->kind) {
-	case STEP_HOST_MASK:
-	case STEP_HOST_FILTER:
+	switch ((enum step_touch)k->touches) {
+	case STEP_TOUCH_NONE:
+		break;
+	case STEP_TOUCH_VM_MASK:
+	case STEP_TOUCH_VM_FILTER:
 		if (host_step_changed(t, n)) {
 			e->setup_changed = true;
-			e->filter_installed |= s->kind == STEP_HOST_FILTER;
+			e->filter_installed |= k->touches == STEP_TOUCH_VM_FILTER;
 		}
 		break;
-	case STEP_HOST_SET_MSRS:
-		for (unsigned k = 0; k < s->h.nlist && k < PROG_MAX_HOST_MSRS; k++)
-			touch_msr(d, s->vcpu, s->h.list[k].index);
+	case STEP_TOUCH_VCPU_MSRS:
+		for (unsigned i = 0; i < s->h.nlist && i < PROG_MAX_HOST_MSRS; i++)
+			touch_msr(d, s->vcpu, s->h.list[i].index);
 		break;
-	case STEP_HOST_IMMEDIATE_EXIT:
+	case STEP_TOUCH_VCPU_RUN:
 		d->ran |= bit;
 		break;
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_GET_REGS:
-	case STEP_HOST_GET_EVENTS:
-	case STEP_HOST_CHECK_CAP:
-		break;
-	default: /* a kind this file does not know yet */
-		d->everything = true;
 	}
 }
 
@@ -312,20 +312,12 @@ static bool check_due(struct vm_pool *pool, const struct pool_vm *e)
 	return false;
 }
 
-/* A host step that is an ioctl on its vCPU's fd (KVM_RUN aside). */
+/* A host step that is an ioctl on its vCPU's fd, KVM_RUN aside (its kind's fd and touches). */
 static bool host_on_vcpu(const struct step *s)
 {
-	switch (s->kind) {
-	case STEP_HOST_GET_MSRS:
-	case STEP_HOST_SET_MSRS:
-	case STEP_HOST_GET_REGS:
-	case STEP_HOST_GET_EVENTS:
-		return s->h.target == TARGET_DEFAULT || s->h.target == TARGET_VCPU;
-	case STEP_HOST_IMMEDIATE_EXIT:
-		return false;
-	default:
-		return s->h.target == TARGET_VCPU;
-	}
+	const struct step_kind_desc *k = step_kind_desc(s->kind);
+
+	return k && step_fd(s) == STEP_FD_VCPU && k->touches != STEP_TOUCH_VCPU_RUN;
 }
 
 /*

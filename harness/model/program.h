@@ -54,7 +54,7 @@ static inline bool step_is_write(uint8_t kind)
 
 /* Which fd a host step's ioctl goes to. */
 enum host_target {
-	TARGET_DEFAULT = 0, /* the natural fd: VM for mask/filter/cap, vCPU for msrs/regs */
+	TARGET_DEFAULT = 0, /* the kind's own fd (the fd column of STEP_KINDS) */
 	TARGET_VM = 1,
 	TARGET_VCPU = 2,
 	TARGET_SYSTEM = 3, /* /dev/kvm */
@@ -127,6 +127,26 @@ static inline uint8_t step_insn_len(const struct step *s)
 	const struct step_kind_desc *d = step_kind_desc(s->kind);
 
 	return (d ? d->insn_len : 0) + (s->g.fep ? PROG_FEP_LEN : 0);
+}
+
+/*
+ * The fd a host step's ioctl goes to: the one its target names, or (target
+ * TARGET_DEFAULT, or none of the enum) its kind's (STEP_KINDS' fd column).
+ */
+static inline enum step_fd step_fd(const struct step *s)
+{
+	const struct step_kind_desc *d = step_kind_desc(s->kind);
+
+	switch (s->h.target) {
+	case TARGET_VM:
+		return STEP_FD_VM;
+	case TARGET_VCPU:
+		return STEP_FD_VCPU;
+	case TARGET_SYSTEM:
+		return STEP_FD_SYSTEM;
+	default:
+		return d ? (enum step_fd)d->fd : STEP_FD_VCPU;
+	}
 }
 
 static inline uint32_t guest_index(const struct guest_step *g)

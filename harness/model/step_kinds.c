@@ -10,25 +10,28 @@
 #define STEP_WORD_guest(name) (name)
 #define STEP_WORD_host(name) ((name) + sizeof("host-") - 1)
 
-#define STEP_KIND_DESC(E, num, cls, slot_, n, fep, name_, insn_, wr, req_, args, stem) \
-	[num] = {                                                                      \
-		.name = name_,                                                         \
-		.word = STEP_WORD_##cls(name_),                                        \
-		.insn = insn_,                                                         \
-		.kind = num,                                                           \
-		.guest = STEP_IS_GUEST_##cls,                                          \
-		.write = wr,                                                           \
-		.insn_len = sizeof(insn_) - 1,                                         \
-		.slot = slot_,                                                         \
-		.nslots = n,                                                           \
-		.fep_slot = fep,                                                       \
-		.req = req_,                                                           \
-		.decode = step_decode_##args,                                          \
-		.encode = step_encode_##args,                                          \
-		.parse = step_parse_##args,                                            \
-		.format = step_format_##args,                                          \
-		.trace = step_trace_##args,                                            \
-		.predict = { .cls = step_predict_##stem },                             \
+#define STEP_KIND_DESC(E, num, cls, slot_, n, fep, name_, insn_, wr, req_, fd_, touches_, args, \
+		       stem)                                                                    \
+	[num] = {                                                                               \
+		.name = name_,                                                                  \
+		.word = STEP_WORD_##cls(name_),                                                 \
+		.insn = insn_,                                                                  \
+		.kind = num,                                                                    \
+		.guest = STEP_IS_GUEST_##cls,                                                   \
+		.write = wr,                                                                    \
+		.insn_len = sizeof(insn_) - 1,                                                  \
+		.slot = slot_,                                                                  \
+		.nslots = n,                                                                    \
+		.fep_slot = fep,                                                                \
+		.req = req_,                                                                    \
+		.fd = STEP_FD_##fd_,                                                            \
+		.touches = STEP_TOUCH_##touches_,                                               \
+		.decode = step_decode_##args,                                                   \
+		.encode = step_encode_##args,                                                   \
+		.parse = step_parse_##args,                                                     \
+		.format = step_format_##args,                                                   \
+		.trace = step_trace_##args,                                                     \
+		.predict = { .cls = step_predict_##stem },                                      \
 	},
 
 const struct step_kind_desc step_kinds[STEP_KIND_LIMIT] = { STEP_KINDS(STEP_KIND_DESC) };

@@ -22,6 +22,12 @@
  *   write  a guest write: EDX:EAX is the value, the exit is a WRMSR exit
  *   req    the enum requirement (requirements.h) the kind needs of the kernel:
  *          the oracle expects #UD where it is unmet
+ *   fd     the fd its ioctl goes to when the step names none (on=): VM, VCPU
+ *          or SYSTEM (/dev/kvm), enum step_fd; guest kinds run on their vCPU
+ *   touches  what of the VM it can change, for the VM pool's reset (enum
+ *          step_touch): NONE, VCPU_MSRS (the MSRs of its list), VM_MASK,
+ *          VM_FILTER, or VCPU_RUN (it enters KVM_RUN: the vCPU's registers
+ *          and events; a guest write also changes its MSR)
  *   args   the arguments' shape, handled by step_decode_<args>, step_encode_<args>
  *          (program.c), step_parse_<args> (program_text.c), step_format_<args>
  *          (program_format.c) and step_trace_<args> (trace_text.c)
@@ -29,19 +35,19 @@
  *          host kinds, step_execute_<stem> (harness/kvm/execute_host.c)
  */
 /* clang-format off */
-#define STEP_KINDS(X)                                                                                    \
-	/* ENUM                num  class  slot n  fep      name                   insn            write  req          args    stem */ \
-	X(RDMSR,              0x01, guest, 0x00, 6, 0x0d,    "rdmsr",               "\x0f\x32",     false, REQ_NONE,    access, access)         \
-	X(WRMSR,              0x02, guest, 0x06, 6, 0x0e,    "wrmsr",               "\x0f\x30",     true,  REQ_NONE,    access, access)         \
-	X(WRMSRNS,            0x03, guest, 0x0c, 1, 0x0f,    "wrmsrns",             "\x0f\x01\xc6", true,  REQ_WRMSRNS, access, access)         \
-	X(HOST_MASK,          0x40, host,  0x10, 1, NO_SLOT, "host-mask",           "",             false, REQ_NONE,    mask,   mask)           \
-	X(HOST_FILTER,        0x41, host,  0x11, 1, NO_SLOT, "host-filter",         "",             false, REQ_NONE,    filter, filter)         \
-	X(HOST_GET_MSRS,      0x42, host,  0x12, 1, NO_SLOT, "host-get",            "",             false, REQ_NONE,    msrs,   get_msrs)       \
-	X(HOST_SET_MSRS,      0x43, host,  0x13, 1, NO_SLOT, "host-set",            "",             false, REQ_NONE,    msrs,   set_msrs)       \
-	X(HOST_IMMEDIATE_EXIT, 0x44, host, 0x14, 1, NO_SLOT, "host-immediate-exit", "",             false, REQ_NONE,    none,   immediate_exit) \
-	X(HOST_GET_REGS,      0x45, host,  0x15, 1, NO_SLOT, "host-regs",           "",             false, REQ_NONE,    none,   get_regs)       \
-	X(HOST_GET_EVENTS,    0x46, host,  0x16, 1, NO_SLOT, "host-events",         "",             false, REQ_NONE,    none,   get_events)     \
-	X(HOST_CHECK_CAP,     0x47, host,  0x17, 1, NO_SLOT, "host-check-cap",      "",             false, REQ_NONE,    cap,    check_cap)
+#define STEP_KINDS(X)                                                                                                                                             \
+	/* ENUM                num   class  slot  n  fep      name                   insn            write  req          fd    touches    args    stem */         \
+	X(RDMSR,               0x01, guest, 0x00, 6, 0x0d,    "rdmsr",               "\x0f\x32",     false, REQ_NONE,    VCPU, VCPU_RUN,  access, access)         \
+	X(WRMSR,               0x02, guest, 0x06, 6, 0x0e,    "wrmsr",               "\x0f\x30",     true,  REQ_NONE,    VCPU, VCPU_RUN,  access, access)         \
+	X(WRMSRNS,             0x03, guest, 0x0c, 1, 0x0f,    "wrmsrns",             "\x0f\x01\xc6", true,  REQ_WRMSRNS, VCPU, VCPU_RUN,  access, access)         \
+	X(HOST_MASK,           0x40, host,  0x10, 1, NO_SLOT, "host-mask",           "",             false, REQ_NONE,    VM,   VM_MASK,   mask,   mask)           \
+	X(HOST_FILTER,         0x41, host,  0x11, 1, NO_SLOT, "host-filter",         "",             false, REQ_NONE,    VM,   VM_FILTER, filter, filter)         \
+	X(HOST_GET_MSRS,       0x42, host,  0x12, 1, NO_SLOT, "host-get",            "",             false, REQ_NONE,    VCPU, NONE,      msrs,   get_msrs)       \
+	X(HOST_SET_MSRS,       0x43, host,  0x13, 1, NO_SLOT, "host-set",            "",             false, REQ_NONE,    VCPU, VCPU_MSRS, msrs,   set_msrs)       \
+	X(HOST_IMMEDIATE_EXIT, 0x44, host,  0x14, 1, NO_SLOT, "host-immediate-exit", "",             false, REQ_NONE,    VCPU, VCPU_RUN,  none,   immediate_exit) \
+	X(HOST_GET_REGS,       0x45, host,  0x15, 1, NO_SLOT, "host-regs",           "",             false, REQ_NONE,    VCPU, NONE,      none,   get_regs)       \
+	X(HOST_GET_EVENTS,     0x46, host,  0x16, 1, NO_SLOT, "host-events",         "",             false, REQ_NONE,    VCPU, NONE,      none,   get_events)     \
+	X(HOST_CHECK_CAP,      0x47, host,  0x17, 1, NO_SLOT, "host-check-cap",      "",             false, REQ_NONE,    VM,   NONE,      cap,    check_cap)
 /* clang-format on */
 
 /*
@@ -57,6 +63,22 @@ enum step_kind {
 	STEP_KINDS(STEP_KIND_ENUM)
 };
 #undef STEP_KIND_ENUM
+
+/* The fd column: where a step's ioctl goes when it names none (step_fd()). */
+enum step_fd {
+	STEP_FD_VM = 1,
+	STEP_FD_VCPU = 2,
+	STEP_FD_SYSTEM = 3, /* /dev/kvm */
+};
+
+/* The touches column: what of the VM a step can change, which a reset must restore. */
+enum step_touch {
+	STEP_TOUCH_NONE,
+	STEP_TOUCH_VCPU_MSRS, /* the MSRs of its list, on its vCPU */
+	STEP_TOUCH_VM_MASK, /* the VM's reason mask */
+	STEP_TOUCH_VM_FILTER, /* the VM's MSR filter */
+	STEP_TOUCH_VCPU_RUN, /* it enters KVM_RUN: its vCPU's registers and events */
+};
 
 #define STEP_KIND_LIMIT 0x80 /* kind numbers are below this */
 #define STEP_FIRST_HOST 0x40
@@ -99,6 +121,8 @@ struct step_kind_desc {
 	uint8_t insn_len;
 	uint8_t slot, nslots, fep_slot;
 	uint8_t req; /* enum requirement */
+	uint8_t fd; /* enum step_fd */
+	uint8_t touches; /* enum step_touch */
 	step_decode_fn *decode;
 	step_encode_fn *encode;
 	step_parse_fn *parse;
@@ -130,12 +154,13 @@ const struct step_kind_desc *step_kind_by_word(const char *s, unsigned len, bool
 /* The handlers' prototypes, so that every definition is checked against its use. */
 #define STEP_KIND_PREDICT_guest(stem) step_predict_guest_fn step_predict_##stem;
 #define STEP_KIND_PREDICT_host(stem) step_predict_host_fn step_predict_##stem;
-#define STEP_KIND_HANDLERS(E, num, cls, slot, n, fep, name, insn, wr, req, args, stem) \
-	step_decode_fn step_decode_##args;                                             \
-	step_encode_fn step_encode_##args;                                             \
-	step_parse_fn step_parse_##args;                                               \
-	step_format_fn step_format_##args;                                             \
-	step_trace_fn step_trace_##args;                                               \
+#define STEP_KIND_HANDLERS(E, num, cls, slot, n, fep, name, insn, wr, req, fd, touches, args, \
+			   stem)                                                              \
+	step_decode_fn step_decode_##args;                                                    \
+	step_encode_fn step_encode_##args;                                                    \
+	step_parse_fn step_parse_##args;                                                      \
+	step_format_fn step_format_##args;                                                    \
+	step_trace_fn step_trace_##args;                                                      \
 	STEP_KIND_PREDICT_##cls(stem)
 STEP_KINDS(STEP_KIND_HANDLERS)
 

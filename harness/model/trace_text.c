@@ -165,20 +165,32 @@ const char *tt_obs_result_text(const struct guest_obs *o, char *buf, size_t n)
 	return buf;
 }
 
+/* The names of a host kind's values (host_obs.vals) where they have names. */
+static const char *const regs_names[] = { "rip", "rax", "rdx", NULL };
+static const char *const events_names[] = { "exception", "vector", "has_error_code", "error_code",
+					    NULL };
+static const struct {
+	const char *const *names; /* NULL-terminated */
+	const char *array; /* or the values are array[i] */
+} host_vals[STEP_KIND_LIMIT] = {
+	[STEP_HOST_GET_REGS] = { regs_names, NULL },
+	[STEP_HOST_GET_EVENTS] = { events_names, NULL },
+	[STEP_HOST_GET_MSRS] = { NULL, "data" },
+};
+
 const char *tt_host_val_name(uint8_t kind, unsigned i, char *buf, size_t n)
 {
-	static const char *const regs[] = { "rip", "rax", "rdx" };
-	static const char *const events[] = { "exception", "vector", "has_error_code",
-					      "error_code" };
+	const char *const *names = kind < STEP_KIND_LIMIT ? host_vals[kind].names : NULL;
+	const char *array = kind < STEP_KIND_LIMIT ? host_vals[kind].array : NULL;
 
-	if (kind == STEP_HOST_GET_REGS && i < 3)
-		snprintf(buf, n, "%s", regs[i]);
-	else if (kind == STEP_HOST_GET_EVENTS && i < 4)
-		snprintf(buf, n, "%s", events[i]);
-	else if (kind == STEP_HOST_GET_MSRS)
-		snprintf(buf, n, "data[%u]", i);
+	unsigned k = 0;
+
+	while (names && names[k] && k < i)
+		k++;
+	if (names && names[k])
+		snprintf(buf, n, "%s", names[k]);
 	else
-		snprintf(buf, n, "val[%u]", i);
+		snprintf(buf, n, "%s[%u]", array ? array : "val", i);
 	return buf;
 }
 

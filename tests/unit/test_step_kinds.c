@@ -10,23 +10,30 @@
 
 #define GPA 0x100000u
 
-/* What the binary format and the executor fixed before the table: never changes. */
+/*
+ * What the binary format and the executor fixed before the table: never
+ * changes. fd and touches: where the executor sends a step that names no fd,
+ * and what the VM pool resets after it.
+ */
 static const struct pinned {
 	uint8_t kind, slot, nslots, fep_slot;
 	const char *name, *insn;
 	bool write;
+	enum step_fd fd;
+	enum step_touch touches;
 } pinned[] = {
-	{ 0x01, 0x00, 6, 0x0d, "rdmsr", "\x0f\x32", false },
-	{ 0x02, 0x06, 6, 0x0e, "wrmsr", "\x0f\x30", true },
-	{ 0x03, 0x0c, 1, 0x0f, "wrmsrns", "\x0f\x01\xc6", true },
-	{ 0x40, 0x10, 1, NO_SLOT, "host-mask", "", false },
-	{ 0x41, 0x11, 1, NO_SLOT, "host-filter", "", false },
-	{ 0x42, 0x12, 1, NO_SLOT, "host-get", "", false },
-	{ 0x43, 0x13, 1, NO_SLOT, "host-set", "", false },
-	{ 0x44, 0x14, 1, NO_SLOT, "host-immediate-exit", "", false },
-	{ 0x45, 0x15, 1, NO_SLOT, "host-regs", "", false },
-	{ 0x46, 0x16, 1, NO_SLOT, "host-events", "", false },
-	{ 0x47, 0x17, 1, NO_SLOT, "host-check-cap", "", false },
+	{ 0x01, 0x00, 6, 0x0d, "rdmsr", "\x0f\x32", false, STEP_FD_VCPU, STEP_TOUCH_VCPU_RUN },
+	{ 0x02, 0x06, 6, 0x0e, "wrmsr", "\x0f\x30", true, STEP_FD_VCPU, STEP_TOUCH_VCPU_RUN },
+	{ 0x03, 0x0c, 1, 0x0f, "wrmsrns", "\x0f\x01\xc6", true, STEP_FD_VCPU, STEP_TOUCH_VCPU_RUN },
+	{ 0x40, 0x10, 1, NO_SLOT, "host-mask", "", false, STEP_FD_VM, STEP_TOUCH_VM_MASK },
+	{ 0x41, 0x11, 1, NO_SLOT, "host-filter", "", false, STEP_FD_VM, STEP_TOUCH_VM_FILTER },
+	{ 0x42, 0x12, 1, NO_SLOT, "host-get", "", false, STEP_FD_VCPU, STEP_TOUCH_NONE },
+	{ 0x43, 0x13, 1, NO_SLOT, "host-set", "", false, STEP_FD_VCPU, STEP_TOUCH_VCPU_MSRS },
+	{ 0x44, 0x14, 1, NO_SLOT, "host-immediate-exit", "", false, STEP_FD_VCPU,
+	  STEP_TOUCH_VCPU_RUN },
+	{ 0x45, 0x15, 1, NO_SLOT, "host-regs", "", false, STEP_FD_VCPU, STEP_TOUCH_NONE },
+	{ 0x46, 0x16, 1, NO_SLOT, "host-events", "", false, STEP_FD_VCPU, STEP_TOUCH_NONE },
+	{ 0x47, 0x17, 1, NO_SLOT, "host-check-cap", "", false, STEP_FD_VM, STEP_TOUCH_NONE },
 };
 
 static uint64_t rng_state = 0x6a09e667f3bcc908ull;
@@ -56,6 +63,8 @@ static void test_pinned(void)
 		CHECK(d->insn_len == strlen(w->insn) && !memcmp(d->insn, w->insn, d->insn_len),
 		      "%s: instruction bytes", w->name);
 		CHECK_EQ(d->write, w->write);
+		CHECK(d->fd == w->fd && d->touches == w->touches, "%s: fd %u touches %u", w->name,
+		      d->fd, d->touches);
 	}
 	/* a new kind is a new line in step_kinds.h and a new row here */
 	CHECK_EQ(step_kind_count, n);
@@ -319,10 +328,39 @@ static void test_golden(void)
 	CHECK(files >= 13, "%u golden inputs", files);
 }
 
+/* A step's fd: the one on= names, else its kind's. */
+static void test_step_fd(void)
+{
+	static const struct {
+		uint8_t target;
+		enum step_fd fd;
+	} on[] = { { TARGET_VM, STEP_FD_VM },
+		   { TARGET_VCPU, STEP_FD_VCPU },
+		   { TARGET_SYSTEM, STEP_FD_SYSTEM } };
+	struct step s;
+
+	for (unsigned i = 0; i < step_kind_count; i++) {
+		const struct step_kind_desc *d = &step_kinds[step_kind_list[i]];
+
+		CHECK(d->fd >= STEP_FD_VM && d->fd <= STEP_FD_SYSTEM, "%s: fd %u", d->name, d->fd);
+		CHECK(d->touches <= STEP_TOUCH_VCPU_RUN, "%s: touches %u", d->name, d->touches);
+		if (d->guest)
+			continue;
+		step_init(&s, d->kind);
+		CHECK_EQ(s.h.target, TARGET_DEFAULT);
+		CHECK_EQ(step_fd(&s), d->fd);
+		for (unsigned t = 0; t < sizeof(on) / sizeof(on[0]); t++) {
+			s.h.target = on[t].target;
+			CHECK(step_fd(&s) == on[t].fd, "%s on target %u", d->name, on[t].target);
+		}
+	}
+}
+
 int main(void)
 {
 	test_pinned();
 	test_consistent();
+	test_step_fd();
 	test_round_trips();
 	test_guest_bytes();
 	test_golden();
