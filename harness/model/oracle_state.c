@@ -403,7 +403,7 @@ enum x2apic_state oracle_x2apic_mode(const struct oracle_state *st, unsigned v)
 void oracle_rule_ctx(const struct oracle_state *st, unsigned v, bool host, struct rule_ctx *c)
 {
 	int hwcr = oracle_table_pos(MSR_HWCR), cap = oracle_table_pos(MSR_MCG_CAP);
-	uint64_t vals[MODEL_MAX_VALS];
+	uint64_t vals[MODEL_MAX_VALS] = { 0 };
 
 	c->f = st->f;
 	c->host = host;
@@ -419,7 +419,7 @@ static enum write_class rule_class(const struct oracle_state *st, unsigned v, in
 				   bool host)
 {
 	const struct msr_info *info = &msr_table[pos];
-	uint64_t cur[MODEL_MAX_VALS];
+	uint64_t cur[MODEL_MAX_VALS] = { 0 };
 	struct rule_ctx c;
 	enum write_class k;
 
