@@ -194,7 +194,7 @@ run_kernel() {
 	echo "$v" >"$d/verdict"
 	case $v in
 	0) say "$name: PASS" ;;
-	1) say "$name: FAIL${why:+: $why}" ;;
+	1) say "$name: FAIL${why:+: $why}${known:+ (before the known failures are taken out)}" ;;
 	*) say "$name: INFRASTRUCTURE ERROR: ${why:-see $d/console.log}" ;;
 	esac
 	return "$v"
