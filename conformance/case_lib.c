@@ -62,6 +62,15 @@ int case_skip(struct case_ctx *c, const char *fmt, ...)
 	return CASE_SKIP;
 }
 
+bool case_needs(struct case_ctx *c, enum requirement r)
+{
+	const char *why = requirement_unmet(c->facts, r);
+
+	if (why)
+		case_skip(c, "%s", why);
+	return !why;
+}
+
 int case_finish(struct case_ctx *c, int ret)
 {
 	if (ret == CASE_SKIP && !c->failed)

@@ -9,6 +9,7 @@
 #include "facts.h"
 #include "kvm.h"
 #include "program.h"
+#include "requirements.h"
 #include "vm.h"
 
 enum case_result {
@@ -57,6 +58,12 @@ void case_diag(struct case_ctx *c, const char *fmt, ...) __attribute__((format(p
 int case_fail(struct case_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Marks the case skipped with its reason; returns CASE_SKIP. */
 int case_skip(struct case_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Whether this kernel meets r (requirements.h); if not, marks the case
+ * skipped with the requirement's reason. if (!case_needs(c, R)) return CASE_SKIP;
+ */
+bool case_needs(struct case_ctx *c, enum requirement r);
 
 /* Check with the values printed: records a failure and goes on. */
 #define CASE_EXPECT(c, cond, fmt, ...)                                                             \

@@ -83,7 +83,7 @@ static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_
 static bool undefined_opcode(const struct kernel_facts *f, const struct step *s)
 {
 	return requirement_unmet(f, step_kinds[s->kind].req) ||
-	       (s->g.fep && !f->force_emulation_prefix);
+	       (s->g.fep && requirement_unmet(f, REQ_FORCE_EMULATION));
 }
 
 int oracle_table_pos(uint32_t index)
@@ -338,7 +338,7 @@ void step_predict_access(struct oracle_state *st, const struct step *s, struct g
 	make_access(s, &a);
 	x->rip_after = (int8_t)step_insn_len(s);
 	/* KVM's #UD handler moves RIP past the prefix before it emulates what follows */
-	if (s->g.fep && st->f->force_emulation_prefix)
+	if (s->g.fep && !requirement_unmet(st->f, REQ_FORCE_EMULATION))
 		x->fault_rip = PROG_FEP_LEN;
 	if (undefined_opcode(st->f, s)) {
 		alt_ud(&alt, &a);

@@ -21,14 +21,14 @@
  *   any, no state change.
  */
 
-static bool on_vm(uint8_t target)
+static bool on_vm(const struct step *s)
 {
-	return target == TARGET_DEFAULT || target == TARGET_VM;
+	return step_fd(s) == STEP_FD_VM;
 }
 
-static bool on_vcpu(uint8_t target)
+static bool on_vcpu(const struct step *s)
 {
-	return target == TARGET_DEFAULT || target == TARGET_VCPU;
+	return step_fd(s) == STEP_FD_VCPU;
 }
 
 static void set_err(struct host_exp *h, int err)
@@ -48,7 +48,7 @@ void step_predict_mask(struct oracle_state *st, const struct step *s, struct hos
 {
 	const struct host_step *hs = &s->h;
 
-	if (!on_vm(hs->target) || hs->flags || (hs->arg & ~(uint64_t)REASON_VALID_MASK)) {
+	if (!on_vm(s) || hs->flags || (hs->arg & ~(uint64_t)REASON_VALID_MASK)) {
 		set_err(h, EINVAL);
 		return;
 	}
@@ -62,7 +62,7 @@ void step_predict_filter(struct oracle_state *st, const struct step *s, struct h
 	int fnum = hs->arg < nf ? (int)hs->arg : -1;
 	int err;
 
-	if (!on_vm(hs->target)) {
+	if (!on_vm(s)) {
 		set_err(h, EINVAL);
 		return;
 	}
@@ -217,11 +217,11 @@ static void host_msrs(struct oracle_state *st, const struct step *s, struct host
 	const struct host_step *hs = &s->h;
 	unsigned nvals = hs->nmsrs < PROG_MAX_HOST_MSRS ? hs->nmsrs : PROG_MAX_HOST_MSRS;
 
-	if (hs->target == TARGET_VM) {
+	if (on_vm(s)) {
 		set_err(h, ENOTTY);
 		return;
 	}
-	if (hs->target == TARGET_SYSTEM && !get) {
+	if (step_fd(s) == STEP_FD_SYSTEM && !get) {
 		set_any(h, 0);
 		return;
 	}
@@ -231,9 +231,9 @@ static void host_msrs(struct oracle_state *st, const struct step *s, struct host
 	}
 	if (!get)
 		nvals = 0;
-	if (hs->target == TARGET_SYSTEM || (hs->nmsrs && !hs->nlist)) {
+	if (step_fd(s) == STEP_FD_SYSTEM || (hs->nmsrs && !hs->nlist)) {
 		set_any(h, nvals);
-		if (!get && hs->target != TARGET_SYSTEM)
+		if (!get && step_fd(s) != STEP_FD_SYSTEM)
 			forget_all(st, step_vcpu(s));
 		return;
 	}
@@ -258,7 +258,7 @@ static bool held_here(const struct oracle_state *st, const struct step *s)
 
 void step_predict_immediate_exit(struct oracle_state *st, const struct step *s, struct host_exp *h)
 {
-	if (!on_vcpu(s->h.target)) {
+	if (!on_vcpu(s)) {
 		set_any(h, 0);
 		if (st->hold.state != HOLD_NONE)
 			st->hold.state = HOLD_UNSURE;
@@ -282,7 +282,7 @@ void step_predict_get_regs(struct oracle_state *st, const struct step *s, struct
 {
 	const struct held_exit *he = &st->hold;
 
-	if (!on_vcpu(s->h.target)) {
+	if (!on_vcpu(s)) {
 		set_any(h, 0);
 		return;
 	}
@@ -301,7 +301,7 @@ void step_predict_get_events(struct oracle_state *st, const struct step *s, stru
 {
 	const struct held_exit *he = &st->hold;
 
-	if (!on_vcpu(s->h.target)) {
+	if (!on_vcpu(s)) {
 		set_any(h, 0);
 		return;
 	}
@@ -324,8 +324,7 @@ void step_predict_check_cap(struct oracle_state *st, const struct step *s, struc
 	const struct host_step *hs = &s->h;
 
 	(void)st;
-	if (hs->target == TARGET_VCPU ||
-	    (hs->arg != CAP_USER_SPACE_MSR && hs->arg != CAP_MSR_FILTER)) {
+	if (on_vcpu(s) || (hs->arg != CAP_USER_SPACE_MSR && hs->arg != CAP_MSR_FILTER)) {
 		set_any(h, 0);
 		return;
 	}
