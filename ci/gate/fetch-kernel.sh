@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # fetch-kernel.sh SERIES - the newest Debian linux-image-SERIES.*-amd64 package, downloaded once; prints its path.
 # SERIES is 6.1 or 6.12 (any Debian kernel series); the cache is $MSREXIT_KERNEL_CACHE, else
-# ~/.cache/msrexit/kernels. Exit 2, saying why, when apt cannot give the package (no network,
-# no apt lists): an infrastructure error, not a kernel's failure.
+# msrexit/kernels in $XDG_CACHE_HOME or ~/.cache. Exit 2, saying why, when apt cannot give the
+# package (no network, no apt lists): an infrastructure error, not a kernel's failure.
 set -uo pipefail
 series=${1:?usage: fetch-kernel.sh SERIES (6.1, 6.12)}
-cache=${MSREXIT_KERNEL_CACHE:-$HOME/.cache/msrexit/kernels}
+cache=${MSREXIT_KERNEL_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/msrexit/kernels}
 fail() {
 	echo "fetch-kernel: $*" >&2
 	exit 2
