@@ -337,7 +337,7 @@ static void emit_op_texts(struct ec *c)
 		fprintf(out, "\t\"\",\n");
 	fprintf(out, "};\nstatic const int op_line[NOPS] = {");
 	for (int i = 0; i < c->p->nsteps; i++)
-		fprintf(out, "%s%u", i % 16 ? ", " : "\n\t", c->p->steps[i].line);
+		fprintf(out, "%s%u", !i ? "\n\t" : i % 16 ? ", " : ",\n\t", c->p->steps[i].line);
 	fprintf(out, "%s\n};\n\n", c->p->nsteps ? "," : "\n\t0,");
 }
 
