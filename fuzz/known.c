@@ -10,6 +10,8 @@
 #define MSR_MISC_ENABLE 0x1a0u
 /* EMON (7), BTS_UNAVAIL (11), PEBS_UNAVAIL (12): upstream keeps the first, refuses the others */
 #define MISC_ENABLE_F2_BITS ((1ull << 7) | (1ull << 11) | (1ull << 12))
+/* measured on kvm_pvm 6.18: values upstream refuses are taken (PAT, MISC_FEATURES_ENABLES stored) */
+static const uint32_t f3_msrs[] = { 0x277, 0x48, 0x49, 0x140 };
 
 const struct known_desc known_table[KNOWN_COUNT] = {
 	[KNOWN_WRMSRNS_INTERNAL_ERROR] = { "wrmsrns-internal-error",
@@ -24,6 +26,10 @@ const struct known_desc known_table[KNOWN_COUNT] = {
 				   "kvm_pvm: guest MISC_ENABLE writes of EMON, BTS_UNAVAIL or "
 				   "PEBS_UNAVAIL are taken (corpus/findings F2)",
 				   { REQ_NOT_KVM_PVM } },
+	[KNOWN_F3_UNCHECKED] = { "f3-unchecked-values",
+				 "kvm_pvm: PAT, SPEC_CTRL, PRED_CMD and MISC_FEATURES_ENABLES take "
+				 "values upstream refuses (corpus/findings F3)",
+				 { REQ_NOT_KVM_PVM } },
 };
 
 bool known_applies(int k, const struct kernel_facts *f)
@@ -236,6 +242,56 @@ static bool is_f2(const struct program *p, const struct trace *t, const struct k
 	return false;
 }
 
+static bool is_f3_msr(uint32_t index)
+{
+	for (unsigned i = 0; i < sizeof(f3_msrs) / sizeof(f3_msrs[0]); i++)
+		if (f3_msrs[i] == index)
+			return true;
+	return false;
+}
+
+/* Step s accesses an F3 MSR: a guest access, or a host GET/SET listing one. */
+static bool touches_f3(const struct step *s)
+{
+	if (step_is_guest(s->kind))
+		return is_f3_msr(guest_index(&s->g));
+	if (s->kind != STEP_HOST_GET_MSRS && s->kind != STEP_HOST_SET_MSRS)
+		return false;
+	for (unsigned i = 0; i < s->h.nlist && i < PROG_MAX_HOST_MSRS; i++)
+		if (is_f3_msr(s->h.list[i].index))
+			return true;
+	return false;
+}
+
+/* Step k wrote an F3 MSR in the kernel: a guest write it took, or a host SET that ran. */
+static bool f3_written(const struct program *p, const struct trace *t, int k)
+{
+	const struct step *s = &p->steps[k];
+
+	if (!touches_f3(s))
+		return false;
+	if (step_is_guest(s->kind))
+		return step_is_write(s->kind) && t->g[k].ran && !t->g[k].exited && !t->g[k].faulted;
+	return s->kind == STEP_HOST_SET_MSRS && t->h[k].ran;
+}
+
+/* F3: a write the kernel should have refused, or a later access of an F3 MSR on its vCPU. */
+static bool is_f3(const struct program *p, const struct trace *t, const struct mismatch *m)
+{
+	const struct step *s;
+
+	if (m->step < 0 || m->step >= p->nsteps || m->step == t->abort_step)
+		return false;
+	s = &p->steps[m->step];
+	if (!touches_f3(s))
+		return false;
+	if (f3_written(p, t, m->step))
+		return true;
+	for (int k = 0; k < m->step; k++)
+		if (p->steps[k].vcpu == s->vcpu && f3_written(p, t, k))
+			return true;
+	return false;
+}
 static int explain_one(const struct program *p, const struct trace *t, const struct mismatch *m,
 		       const struct kernel_facts *f)
 {
@@ -245,6 +301,8 @@ static int explain_one(const struct program *p, const struct trace *t, const str
 		return KNOWN_F1_EFER_PENDING;
 	if (known_applies(KNOWN_F2_MISC_ENABLE, f) && is_f2(p, t, f, m))
 		return KNOWN_F2_MISC_ENABLE;
+	if (known_applies(KNOWN_F3_UNCHECKED, f) && is_f3(p, t, m))
+		return KNOWN_F3_UNCHECKED;
 	return KNOWN_NONE;
 }
 

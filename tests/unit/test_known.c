@@ -194,6 +194,28 @@ static void test_f2(void)
 	CHECK_EQ(explain(&pvm), 0);
 }
 
+/* F3: kvm_pvm takes a reserved PRED_CMD bit and an invalid PAT, which then reads back. */
+static void test_f3(void)
+{
+	facts_reset();
+	load("setup mask=INVAL\n"
+	     "wrmsr PRED_CMD 0x2\n" /* upstream: exit INVAL */
+	     "wrmsr PAT 0x0202020202020202\n"
+	     "rdmsr PAT\n"
+	     "rdmsr EFER\n");
+	ran_ok(0, 0x2, 0);
+	ran_ok(1, 0x02020202, 0x02020202);
+	ran_ok(2, 0x02020202, 0x02020202);
+	ran_ok(3, 0xd01, 0);
+	CHECK_EQ(explain(&pvm), -1);
+	for (unsigned i = 0; i < V.n; i++)
+		CHECK(why[i] == KNOWN_F3_UNCHECKED, "mismatch %u (step %d %s): %d", i, V.m[i].step,
+		      V.m[i].field, why[i]);
+	CHECK_EQ(explain(&other), 0);
+	T.g[3].rax = 0xd00; /* another MSR wrong after it is still a finding */
+	CHECK_EQ(V.m[explain(&pvm)].step, 3);
+}
+
 static void test_words(void)
 {
 	CHECK(!strcmp(fuzz_abort_word(internal_error), "internal-error"), "internal");
@@ -249,6 +271,7 @@ int main(void)
 	test_wrmsrns();
 	test_f1();
 	test_f2();
+	test_f3();
 	test_words();
 	test_signature();
 	return unit_summary("known");
