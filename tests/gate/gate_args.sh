@@ -94,6 +94,29 @@ run 1 --kernel "$(kernel fail)" --base "$(kernel pass)"
 echo "$out" | grep -q "conform/topic.sometimes_fails: pass -> fail" || fail "--base new: $out"
 run 2 --kernel "$(kernel pass)" --base "$(kernel nokvm)"
 
+# a fuzz batch only the candidate had time for is not a new failure; one both ran is compared
+fuzz_ktap() { # FILE RESULT...: a gate KTAP whose fuzz part has these batch results
+	local f=$1 i=0 r
+	shift
+	{
+		echo "KTAP version 1"
+		echo "1..1"
+		echo "    KTAP version 1"
+		for r; do
+			i=$((i + 1))
+			[ "$r" = ok ] && echo "    ok $i fuzz-00$i" || echo "    not ok $i fuzz-00$i"
+		done
+		echo "    1..$i"
+		echo "not ok 1 fuzz"
+	} >"$f"
+}
+fuzz_ktap "$tmp/fc" ok fail
+fuzz_ktap "$tmp/fb" ok
+expect 0 python3 "$src/ci/gate/ktap.py" verdict "$tmp/fc" --base "b=$tmp/fb"
+fuzz_ktap "$tmp/fb" ok ok
+expect 1 python3 "$src/ci/gate/ktap.py" verdict "$tmp/fc" --base "b=$tmp/fb"
+echo "$out" | grep -q "fuzz/fuzz-002: ok -> fail\|fuzz/fuzz-002: pass -> fail" || fail "fuzz batch: $out"
+
 # ci/matrix's table from two kernels' KTAP: the case that differs, with the failing kernel's reason
 run 0 --kernel "$(kernel pass)" && cp "$tmp/out/candidate/ktap.txt" "$tmp/a.ktap"
 run 1 --kernel "$(kernel fail)" && cp "$tmp/out/candidate/ktap.txt" "$tmp/b.ktap"
