@@ -354,10 +354,13 @@ void facts_print(const struct kernel_facts *f, FILE *out)
 	    f->has_wrmsrns ? "in CPUID" : "not in CPUID", f->va_bits, f->cpu_va_bits);
 	fprintf(out, "guest CPU vendor %s, hardware %s\n",
 		f->guest_vendor_id[0] ? f->guest_vendor_id : "(none)", facts_platform_text(f));
+	fprintf(out, "guest MAXPHYADDR %u, TSC_ADJUST %s, memory [0, 0x%llx)\n", f->maxphyaddr,
+		f->has_tsc_adjust ? "in CPUID" : "not in CPUID",
+		(unsigned long long)f->guest_mem_end);
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		const struct msr_info *m = &msr_table[i];
 
-		fprintf(out, "  %-18s 0x%08x  guest read %-18s host read %-4s initial 0x%llx\n",
+		fprintf(out, "  %-21s 0x%08x  guest read %-18s host read %-4s initial 0x%llx\n",
 			m->name, m->index, guest_read_name(m, f->msr[i].guest_read),
 			f->msr[i].host_read_ok ? "ok" : "fail",
 			(unsigned long long)f->msr[i].initial[0]);
