@@ -1,5 +1,5 @@
-#define _GNU_SOURCE
 /* execute.c - drives one program on a VM and records the observed trace. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -56,35 +56,31 @@ static void watchdog_key_init(void)
 }
 
 /* A per-thread timer whose signal kicks this thread's vCPU out of KVM_RUN. */
-int exec_watchdog_init(char *msg, size_t size)
+int __exec_watchdog_init(void)
 {
 	struct sigaction sa = { .sa_handler = watchdog_handler };
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN };
 	int e;
 
+	kvm_clear_error();
 	if (watchdog_owner == getpid())
 		return 0;
 	pthread_once(&watchdog_once, watchdog_key_init);
-	if (watchdog_key_err) {
-		snprintf(msg, size, "pthread_key_create: %s", strerror(watchdog_key_err));
-		return -1;
-	}
+	if (watchdog_key_err)
+		return kvm_error(watchdog_key_err,
+				 "the watchdog cannot be set up: pthread_key_create: %s",
+				 strerror(watchdog_key_err));
 	/* non-NULL: the destructor runs at thread exit, and deletes the timer if it was made */
 	e = pthread_setspecific(watchdog_key, &watchdog_timer);
-	if (e) {
-		snprintf(msg, size, "pthread_setspecific: %s", strerror(e));
-		return -1;
-	}
+	if (e)
+		return kvm_error(e, "the watchdog cannot be set up: pthread_setspecific: %s",
+				 strerror(e));
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGRTMIN, &sa, NULL)) {
-		snprintf(msg, size, "sigaction(SIGRTMIN): %s", strerror(errno));
-		return -1;
-	}
+	if (sigaction(SIGRTMIN, &sa, NULL))
+		return kvm_errno("the watchdog cannot be set up: sigaction(SIGRTMIN)");
 	sev._sigev_un._tid = gettid();
-	if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer)) {
-		snprintf(msg, size, "timer_create: %s", strerror(errno));
-		return -1;
-	}
+	if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer))
+		return kvm_errno("the watchdog cannot be set up: timer_create");
 	watchdog_owner = getpid();
 	return 0;
 }
@@ -275,7 +271,6 @@ static void inject_kmsg(void)
 int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts, struct trace *t)
 {
 	struct exec_opts o = *opts;
-	char why[128];
 	int n = 0;
 
 	trace_init(t);
@@ -285,8 +280,8 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 		o.inject = exec_inject_from_env(); /* every path, C cases included */
 	if (!o.timeout_ms)
 		o.timeout_ms = 2000;
-	if (exec_watchdog_init(why, sizeof(why))) {
-		exec_abort(t, 0, "watchdog: %s", why);
+	if (__exec_watchdog_init()) {
+		exec_abort(t, 0, "%s", kvm_last_error());
 		return -1;
 	}
 	if (p->nvcpus > vm->nvcpus) {

@@ -35,9 +35,9 @@ bool exec_inject_env_valid(void);
 /*
  * This thread's watchdog timer, made in this process (execute() makes it
  * too; this lets a caller tell a harness failure from a kernel's). Returns
- * 0, or -1 with msg naming the call that failed.
+ * 0, or -errno with kvm_last_error() naming the call that failed.
  */
-int exec_watchdog_init(char *msg, size_t size);
+int __exec_watchdog_init(void);
 
 /*
  * Runs p on vm (fresh from vm_create with p->nvcpus vCPUs): set-up, guest

@@ -32,16 +32,22 @@ static struct kvm_regs *regs_get(struct vcpu *vc)
 	return r;
 }
 
-/* Registers for the next KVM_RUN: with it, through the synced copy, or by ioctl. */
-static int regs_put(struct vcpu *vc, const struct kvm_regs *r)
+/*
+ * Registers for the next KVM_RUN: with it, through the synced copy, or by
+ * ioctl. 0, or -errno with kvm_last_error() naming KVM_SET_REGS.
+ */
+static int regs_put(struct vcpu *vc, struct kvm_regs *r)
 {
+	char args[16];
+
 	if (vc->run->kvm_valid_regs & KVM_SYNC_X86_REGS) {
 		if (r != &vc->run->s.regs.regs)
 			vc->run->s.regs.regs = *r;
 		vc->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		return 0;
 	}
-	return ioctl(vc->fd, KVM_SET_REGS, r);
+	snprintf(args, sizeof(args), "vcpu %d", vc->id);
+	return KVM_IOCTL(vc->fd, KVM_SET_REGS, r, args);
 }
 
 static uint64_t area_gpa(const struct vcpu *vc)
@@ -93,7 +99,7 @@ int batch_load(struct vm *vm, struct vcpu *vc, const struct program *p, int star
 	vc->last_insn = vc->code.access[end - start - 1].site;
 	go_on_at(vc, p, 0, &r);
 	if (regs_put(vc, &r)) {
-		exec_abort(t, start, "KVM_SET_REGS(vcpu %d): %s", vc->id, strerror(errno));
+		exec_abort(t, start, "%s", kvm_last_error());
 		return -1;
 	}
 	return 0;
@@ -246,7 +252,7 @@ static enum batch_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struc
 	record_exit(run, &vc->code.access[k], r->rip, &t->g[n]);
 	reply(run, &p->steps[n].g, o);
 	if (steer_past_swap(vm, vc, p, k, o, r)) {
-		exec_abort(t, n, "KVM_SET_REGS(vcpu %d): %s", vc->id, strerror(errno));
+		exec_abort(t, n, "%s", kvm_last_error());
 		return RUN_ABORT;
 	}
 	if (o->inject == INJECT_SKIP)
@@ -311,8 +317,7 @@ static enum batch_result on_exception(struct vm *vm, struct vcpu *vc, const stru
 	vc->exited = -1;
 	go_on_at(vc, p, k + 1, r);
 	if (regs_put(vc, r)) {
-		exec_abort(t, vc->seg_start + k, "KVM_SET_REGS(vcpu %d): %s", vc->id,
-			   strerror(errno));
+		exec_abort(t, vc->seg_start + k, "%s", kvm_last_error());
 		return RUN_ABORT;
 	}
 	return RUN_GO_ON;

@@ -1,5 +1,6 @@
 /* facts_probe.c - probes the kernel facts the oracle needs, once per process. */
 #include <cpuid.h>
+#include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,14 +103,15 @@ static int probe_cpuid(struct vm *vm, struct kernel_facts *f)
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 512 * sizeof(c->entries[0]));
 	const struct kvm_cpuid_entry2 *e;
 
-	if (!c) {
-		kvm_set_error("out of memory");
-		return EXIT_BAD_INPUT;
-	}
+	int r;
+
+	if (!c)
+		return kvm_error(ENOMEM, "out of memory");
 	c->nent = 512;
-	if (KVM_IOCTL(vm->vcpu[0].fd, KVM_GET_CPUID2, c, "vcpu 0") < 0) {
+	r = KVM_IOCTL(vm->vcpu[0].fd, KVM_GET_CPUID2, c, "vcpu 0");
+	if (r < 0) {
 		free(c);
-		return EXIT_BAD_INPUT;
+		return r;
 	}
 	/*
 	 * x86.h is_noncanonical_msr_address (6.13, and 6.12.41 on): KVM's
@@ -145,11 +147,9 @@ static int probe_host_reads(struct vm *vm, struct kernel_facts *f)
 			int r =
 			    __msr_io_one(vm->vcpu[v].fd, KVM_GET_MSRS, msr_table[i].index, &data);
 
-			if (r < 0) {
-				kvm_set_error("probe: KVM_GET_MSRS(0x%x) failed: %s",
-					      msr_table[i].index, strerror(-r));
-				return EXIT_MISMATCH;
-			}
+			if (r < 0)
+				return kvm_error(EPROTO, "probe: KVM_GET_MSRS(0x%x) failed: %s",
+						 msr_table[i].index, strerror(-r));
 			if (v == 0)
 				f->msr[i].host_read_ok = r == 1;
 			f->msr[i].initial[v] = r == 1 ? data : 0;
@@ -189,10 +189,10 @@ static int classify_read(const struct guest_obs *g, uint8_t *out, const char *na
 		snprintf(what, sizeof(what), "faulted (vector %u) without an exit", g->vector);
 	else
 		snprintf(what, sizeof(what), "exited with reason 0x%x", g->reason);
-	kvm_set_error("the kernel misbehaved during the facts probe: a guest read of %s with every "
-		      "exit reason on and no filter %s",
-		      name, what);
-	return -1;
+	return kvm_error(EPROTO,
+			 "the kernel misbehaved during the facts probe: a guest read of %s with "
+			 "every exit reason on and no filter %s",
+			 name, what);
 }
 
 /* Guest reads of the probed MSRs from table position *next on, as many as one program holds. */
@@ -216,53 +216,48 @@ static int probe_read_batch(struct kvm_sys *sys, struct kernel_facts *f, unsigne
 	}
 	if (!n)
 		return 0;
-	if (__vm_create(&vm, sys, 1))
-		return EXIT_BAD_INPUT;
+	r = __vm_create(&vm, sys, 1);
+	if (r)
+		return r;
 	r = execute(&vm, &p, &o, &t);
 	vm_destroy(&vm);
-	if (r) {
-		kvm_set_error(
-		    "the kernel misbehaved during the facts probe: guest reads stopped at "
-		    "step %d: %s",
+	if (r)
+		return kvm_error(
+		    EPROTO,
+		    "the kernel misbehaved during the facts probe: guest reads stopped "
+		    "at step %d: %s",
 		    t.abort_step, t.abort_msg);
-		return EXIT_MISMATCH;
-	}
-	for (int k = 0; k < n; k++)
-		if (classify_read(&t.g[k], &f->msr[pos[k]].guest_read, msr_table[pos[k]].name))
-			return EXIT_MISMATCH;
-	return 0;
+	for (int k = 0; k < n && !r; k++)
+		r = classify_read(&t.g[k], &f->msr[pos[k]].guest_read, msr_table[pos[k]].name);
+	return r;
 }
 
 /* Guest reads of the MSRs whose support depends on CPUID or kernel, with every exit on. */
 static int probe_guest_reads(struct kvm_sys *sys, struct kernel_facts *f)
 {
 	unsigned next = 0;
-	char why[128];
-	int r = 0;
+	int r;
 
 	for (unsigned i = 0; i < msr_table_len; i++)
 		f->msr[i].guest_read = ACC_OK;
-	if (exec_watchdog_init(why, sizeof(why))) {
-		kvm_set_error("the watchdog cannot be set up: %s", why);
-		return EXIT_BAD_INPUT; /* this process's limits, not the kernel's behaviour */
-	}
+	r = __exec_watchdog_init(); /* this process's limits, not the kernel's behaviour */
+	if (r)
+		return r;
 	while (!r && next < msr_table_len)
 		r = probe_read_batch(sys, f, &next);
 	return r;
 }
 
-int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
+int __facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 {
 	struct vm vm;
 	int r;
 
 	kvm_clear_error();
 	memset(f, 0, sizeof(*f));
-	if (msr_table_len > sizeof(f->msr) / sizeof(f->msr[0])) {
-		kvm_set_error("msr_table has %u entries, facts hold %zu", msr_table_len,
-			      sizeof(f->msr) / sizeof(f->msr[0]));
-		return EXIT_BAD_INPUT;
-	}
+	if (msr_table_len > sizeof(f->msr) / sizeof(f->msr[0]))
+		return kvm_error(EINVAL, "msr_table has %u entries, facts hold %zu", msr_table_len,
+				 sizeof(f->msr) / sizeof(f->msr[0]));
 	probe_version(f);
 	probe_platform(f);
 	f->backend = probe_backend();
@@ -271,8 +266,9 @@ int facts_probe(struct kvm_sys *sys, struct kernel_facts *f)
 	f->force_emulation_prefix = kvm_param("force_emulation_prefix");
 	if (f->force_emulation_prefix < 0)
 		f->force_emulation_prefix = 0;
-	if (__vm_create(&vm, sys, PROG_MAX_VCPUS))
-		return EXIT_BAD_INPUT; /* the device works (opened), this environment does not */
+	r = __vm_create(&vm, sys, PROG_MAX_VCPUS);
+	if (r)
+		return r; /* the device works (opened), this environment does not */
 	r = probe_cpuid(&vm, f); /* after probe_version: the canonical rule depends on it */
 	if (!r)
 		r = probe_host_reads(&vm, f);
@@ -289,8 +285,11 @@ const struct kernel_facts *facts_get(int *status)
 
 	if (!done) {
 		sys = kvm_sys_get(&st);
-		if (sys)
-			st = facts_probe(sys, &facts);
+		if (sys) {
+			int r = __facts_probe(sys, &facts);
+
+			st = !r ? EXIT_OK : r == -EPROTO ? EXIT_MISMATCH : EXIT_BAD_INPUT;
+		}
 		snprintf(why, sizeof(why), "%s", kvm_last_error());
 		done = 1;
 	}

@@ -8,12 +8,16 @@
 #include "kvm.h"
 
 /*
- * Returns 0, or with kvm_last_error() saying why: EXIT_NO_KVM (no device or
- * capability), EXIT_BAD_INPUT (the environment: no VM could be made),
- * EXIT_MISMATCH (the kernel misbehaved while being probed).
+ * Returns 0, or -errno with kvm_last_error() saying why: -EPROTO when the
+ * kernel misbehaved while being probed, the failed call's error when the
+ * environment did not let it probe (no VM could be made, out of memory).
  */
-int facts_probe(struct kvm_sys *sys, struct kernel_facts *f);
-/* The process-wide facts (probed on first call; not thread-safe on that call). */
+int __facts_probe(struct kvm_sys *sys, struct kernel_facts *f);
+/*
+ * The process-wide facts (probed on first call; not thread-safe on that
+ * call), or NULL with *status: kvm_sys_get()'s, EXIT_MISMATCH (the kernel
+ * misbehaved) or EXIT_BAD_INPUT (the environment).
+ */
 const struct kernel_facts *facts_get(int *status);
 void facts_print(const struct kernel_facts *f, FILE *out);
 /* "Y", "N", or that N was assumed because the parameter could not be read. */

@@ -45,7 +45,7 @@ int kvm_error(int err, const char *fmt, ...)
 
 int kvm_errno(const char *fmt, ...)
 {
-	int e = errno;
+	int e = errno ? errno : EIO; /* a caller whose call failed without errno still fails */
 	size_t n;
 	va_list ap;
 
@@ -130,19 +130,21 @@ static const char *kvm_device(void)
 static int open_dev_kvm(struct kvm_sys *sys)
 {
 	const char *dev = kvm_device();
+	int e;
 
 	sys->fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (sys->fd >= 0)
 		return 0;
-	if (errno == ENOENT)
-		kvm_set_error("%s does not exist: KVM is not available on this machine (no kvm "
-			      "module loaded, or not running on hardware/nested virtualization)",
-			      dev);
-	else if (errno == EACCES || errno == EPERM)
-		kvm_set_error("%s: permission denied: run as root or join the 'kvm' group", dev);
-	else
-		kvm_set_error("open(%s) failed: %s", dev, strerror(errno));
-	return EXIT_NO_KVM;
+	e = errno;
+	if (e == ENOENT)
+		return kvm_error(e,
+				 "%s does not exist: KVM is not available on this machine (no kvm "
+				 "module loaded, or not running on hardware/nested virtualization)",
+				 dev);
+	if (e == EACCES || e == EPERM)
+		return kvm_error(e, "%s: permission denied: run as root or join the 'kvm' group",
+				 dev);
+	return kvm_errno("open(%s)", dev);
 }
 
 static int check_caps(struct kvm_sys *sys)
@@ -157,18 +159,13 @@ static int check_caps(struct kvm_sys *sys)
 		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
 	};
 
-	if (ioctl(sys->fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
-		kvm_set_error("%s is not a KVM device of API version %d", kvm_device(),
-			      KVM_API_VERSION);
-		return EXIT_NO_KVM;
-	}
-	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (ioctl(sys->fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
-			kvm_set_error("this kernel's KVM lacks %s (capability %d)", need[i].name,
-				      need[i].cap);
-			return EXIT_NO_KVM;
-		}
-	}
+	if (ioctl(sys->fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		return kvm_error(ENODEV, "%s is not a KVM device of API version %d", kvm_device(),
+				 KVM_API_VERSION);
+	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (ioctl(sys->fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
+			return kvm_error(ENODEV, "this kernel's KVM lacks %s (capability %d)",
+					 need[i].name, need[i].cap);
 	sys->has_sync_regs = ioctl(sys->fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0;
 	return 0;
 }
@@ -178,26 +175,25 @@ static int get_cpuid(struct kvm_sys *sys)
 	for (int n = 64; n <= 4096; n *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 
-		if (!c) {
-			kvm_set_error("out of memory");
-			return EXIT_BAD_INPUT;
-		}
+		int e;
+
+		if (!c)
+			return kvm_error(ENOMEM, "out of memory");
 		c->nent = n;
 		if (ioctl(sys->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
 			sys->cpuid = c;
 			return 0;
 		}
+		e = errno;
 		free(c);
-		if (errno != E2BIG) {
-			kvm_set_error("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
-			return EXIT_NO_KVM;
-		}
+		if (e != E2BIG) /* E2BIG: more entries than n, try twice as many */
+			return kvm_error(e, "KVM_GET_SUPPORTED_CPUID(%d entries): %s (errno %d)", n,
+					 strerror(e), e);
 	}
-	kvm_set_error("KVM_GET_SUPPORTED_CPUID: too many entries");
-	return EXIT_NO_KVM;
+	return kvm_error(E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
-int kvm_sys_open(struct kvm_sys *sys)
+int __kvm_sys_open(struct kvm_sys *sys)
 {
 	int r;
 
@@ -208,11 +204,10 @@ int kvm_sys_open(struct kvm_sys *sys)
 		return r;
 	r = check_caps(sys);
 	if (!r) {
-		sys->run_size = ioctl(sys->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-		if (sys->run_size <= 0) {
-			kvm_set_error("KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
-			r = EXIT_NO_KVM;
-		}
+		sys->run_size = KVM_IOCTL(sys->fd, KVM_GET_VCPU_MMAP_SIZE, NULL, "");
+		if (sys->run_size <= 0)
+			r = sys->run_size ? sys->run_size :
+					    kvm_error(ENODEV, "KVM_GET_VCPU_MMAP_SIZE() gave 0");
 	}
 	if (!r)
 		r = get_cpuid(sys);
@@ -239,7 +234,9 @@ struct kvm_sys *kvm_sys_get(int *status)
 	static char open_error[sizeof(last_error)];
 
 	if (!opened) {
-		open_status = kvm_sys_open(&sys);
+		int r = __kvm_sys_open(&sys);
+
+		open_status = !r ? EXIT_OK : r == -ENOMEM ? EXIT_BAD_INPUT : EXIT_NO_KVM;
 		snprintf(open_error, sizeof(open_error), "%s", last_error);
 		opened = 1;
 	}

@@ -15,8 +15,9 @@
  * that fits: -EINVAL for a bad argument, -EIO for a VM not clean after a
  * reset), with kvm_last_error() saying the same in words, and never calls the
  * hook. Each __name() clears kvm_last_error() first, so it only ever explains
- * the latest call. EXIT_* are process exit statuses, nothing else:
- * kvm_sys_get() and facts_get() give one because their callers exit with it.
+ * the latest call. EXIT_* are process exit statuses, nothing else: only
+ * kvm_sys_get() and facts_get() give one (from their __ call's -errno),
+ * because their callers exit with it.
  */
 
 #include <stdbool.h>
@@ -38,7 +39,7 @@ void kvm_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvm_clear_error(void);
 /* For __ forms: kvm_last_error() becomes the message; returns -err. */
 int kvm_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The same for a failed system call: "call: strerror (errno N)"; returns -errno. */
+/* The same for a failed system call: "call: strerror (errno N)"; returns -errno (-EIO if 0). */
 int kvm_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Takes a plain call's failure message; must not return (if it does, the default runs). */
@@ -66,13 +67,16 @@ struct kvm_sys {
 };
 
 /*
- * Open /dev/kvm and check what msrexit needs. Returns 0, or EXIT_NO_KVM /
- * EXIT_BAD_INPUT with kvm_last_error() saying why (absent, permission,
- * capability missing).
+ * Open /dev/kvm and check what msrexit needs. Returns 0, or -errno with
+ * kvm_last_error() saying why: the open's errno (absent, permission),
+ * -ENODEV (not a KVM device, or a capability missing), -ENOMEM.
  */
-int kvm_sys_open(struct kvm_sys *sys);
+int __kvm_sys_open(struct kvm_sys *sys);
 void kvm_sys_close(struct kvm_sys *sys);
-/* The process-wide instance, opened on first use; NULL with kvm_last_error() set. */
+/*
+ * The process-wide instance, opened on first use; NULL with kvm_last_error()
+ * set and *status EXIT_NO_KVM (EXIT_BAD_INPUT when out of memory).
+ */
 struct kvm_sys *kvm_sys_get(int *status);
 
 /* A kvm module parameter as an integer (Y=1, N=0); -1 if unreadable. */

@@ -111,6 +111,9 @@ static __thread struct {
 
 int snap_read_msrs(int fd, const struct msr_set *s, struct msr_set *cur)
 {
+	char args[48];
+	int r;
+
 	cur->n = s->n;
 	for (unsigned base = 0; base < s->n; base += MSR_CHUNK) {
 		unsigned n = s->n - base < MSR_CHUNK ? s->n - base : MSR_CHUNK;
@@ -118,9 +121,13 @@ int snap_read_msrs(int fd, const struct msr_set *s, struct msr_set *cur)
 		msr_buf.hdr.nmsrs = n;
 		for (unsigned i = 0; i < n; i++)
 			msr_buf.e[i] = (struct kvm_msr_entry){ .index = s->e[base + i].index };
-		if (ioctl(fd, KVM_GET_MSRS, &msr_buf) != (int)n)
+		snprintf(args, sizeof(args), "%u MSRs from 0x%x", n, s->e[base].index);
+		r = KVM_IOCTL(fd, KVM_GET_MSRS, &msr_buf, args);
+		if (r < 0)
+			return r;
+		if (r != (int)n)
 			return kvm_error(
-			    EIO, "KVM_GET_MSRS of the snapshot's MSRs read fewer than %u", n);
+			    EIO, "KVM_GET_MSRS(%s) read %d, the snapshot read them all", args, r);
 		memcpy(&cur->e[base], msr_buf.e, n * sizeof(msr_buf.e[0]));
 	}
 	return 0;
@@ -212,13 +219,15 @@ static int set_msrs(int fd, const struct kvm_msr_entry *e, unsigned n, unsigned 
 
 	while (i < n) {
 		unsigned k = n - i < MSR_CHUNK ? n - i : MSR_CHUNK;
+		char args[48];
 		int r;
 
 		msr_buf.hdr.nmsrs = k;
 		memcpy(msr_buf.e, e + i, k * sizeof(e[0]));
-		r = ioctl(fd, KVM_SET_MSRS, &msr_buf);
+		snprintf(args, sizeof(args), "%u MSRs from 0x%x", k, e[i].index);
+		r = KVM_IOCTL(fd, KVM_SET_MSRS, &msr_buf, args);
 		if (r < 0)
-			return kvm_errno("reset: KVM_SET_MSRS(%u MSRs from 0x%x)", k, e[i].index);
+			return r;
 		i += (unsigned)r;
 		if ((unsigned)r < k) {
 			if (!(*refused)++)

@@ -43,7 +43,8 @@ static void reset_after_feature_msr(struct kvm_sys *sys, uint32_t index, const c
 
 	vm_create(&fresh, sys, 1);
 	vm_snapshot_take(&fresh);
-	__msr_io_one(fresh.vcpu[0].fd, KVM_GET_MSRS, index, &initial);
+	CHECK(__msr_io_one(fresh.vcpu[0].fd, KVM_GET_MSRS, index, &initial) == 1,
+	      "%s: KVM_GET_MSRS of a fresh vCPU: %s", name, kvm_last_error());
 	pb_init(&p, 1, 0);
 	pb_host_msrs(&p, STEP_HOST_SET_MSRS, 1, (uint32_t[]){ index }, (uint64_t[]){ initial ^ 1 });
 	pb_rdmsr(&p, 0xc0000080);

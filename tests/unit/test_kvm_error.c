@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "execute.h"
 #include "facts_probe.h"
 #include "unit.h"
 #include "vm.h"
@@ -39,10 +40,33 @@ static void cached_failures_keep_their_reason(void)
 	      "the second facts_get said '%s'", kvm_last_error());
 }
 
+/* A call that failed without setting errno still fails: -EIO, never 0 (success). */
+static void errno_zero_still_fails(void)
+{
+	errno = 0;
+	CHECK_EQ(kvm_errno("a call"), -EIO);
+	CHECK(strstr(kvm_last_error(), "a call: "), "said '%s'", kvm_last_error());
+}
+
+/* The __ forms return -errno; only kvm_sys_get() and facts_get() give an exit status. */
+static void underscore_forms_return_errno(void)
+{
+	struct kvm_sys sys;
+
+	CHECK_EQ(__kvm_sys_open(&sys), -ENOENT);
+	CHECK(sys.fd < 0 && strstr(kvm_last_error(), "/nonexistent/kvm does not exist"),
+	      "fd %d, said '%s'", sys.fd, kvm_last_error());
+	kvm_set_error("an older failure");
+	CHECK_EQ(__exec_watchdog_init(), 0);
+	CHECK(!kvm_last_error()[0], "stale after the watchdog: '%s'", kvm_last_error());
+}
+
 int main(void)
 {
 	setenv("MSREXIT_KVM_DEVICE", "/nonexistent/kvm", 1);
 	success_after_failure();
 	cached_failures_keep_their_reason();
+	errno_zero_still_fails();
+	underscore_forms_return_errno();
 	return unit_summary("kvm_error");
 }
