@@ -22,7 +22,8 @@ struct corpus_figures {
 	unsigned long execs, fresh_execs; /* timed executions with reuse, with a new VM each */
 	double exec_us, execs_per_s, fresh_execs_per_s, speedup;
 	double ideal_us; /* per execution: its kernel round trips at the raw costs */
-	double limit_exit_us; /* the limit loop's exit before the timed executions */
+	/* the raw costs, the mean of the calibrations between the chunks (us) */
+	double raw_exit_us, raw_in_kernel_us, raw_cpl3_us, raw_fep_us, raw_filter_us;
 	double efficiency; /* ideal_us / exec_us */
 	long rss_kb, rss_growth_kb; /* over the timed executions */
 	int fds, fd_growth;

@@ -382,6 +382,15 @@ static void costs_mean(const struct raw_costs *a, const struct raw_costs *b, str
 		pm[i] = (pa[i] + pb[i]) / 2;
 }
 
+static void add_raw(struct corpus_figures *g, const struct raw_costs *c)
+{
+	g->raw_exit_us += c->exit_us;
+	g->raw_in_kernel_us += c->in_kernel_us;
+	g->raw_cpl3_us += c->cpl3_us;
+	g->raw_fep_us += c->fep_us;
+	g->raw_filter_us += c->host[STEP_HOST_FILTER];
+}
+
 /*
  * The timed executions with reuse, in chunks with a calibration before and
  * after each: a chunk's round trips are priced at the mean of its two.
@@ -395,11 +404,12 @@ static int run_chunks(struct kvm_sys *sys, struct calibration *cal, struct exec_
 
 	if (calibrate(sys, cal, &before))
 		return -1;
-	g->limit_exit_us = before.exit_us;
+	add_raw(g, &before);
 	for (unsigned long k = 0; k < chunks; k++) {
 		if (run_loop(x, c, execs * k / chunks, execs * (k + 1) / chunks, &us) ||
 		    calibrate(sys, cal, &after))
 			return -1;
+		add_raw(g, &after);
 		costs_mean(&before, &after, &mean);
 		g->ideal_us += ideal_us(&x->rt, &mean);
 		g->exec_us += us;
@@ -408,6 +418,11 @@ static int run_chunks(struct kvm_sys *sys, struct calibration *cal, struct exec_
 	}
 	g->ideal_us /= execs;
 	g->exec_us /= execs;
+	g->raw_exit_us /= chunks + 1;
+	g->raw_in_kernel_us /= chunks + 1;
+	g->raw_cpl3_us /= chunks + 1;
+	g->raw_fep_us /= chunks + 1;
+	g->raw_filter_us /= chunks + 1;
 	return 0;
 }
 

@@ -305,6 +305,10 @@ static void print_fuzz_table(const struct corpus_figures *c)
 	printf("  %-46s %10.2f us\n", "an execution with reuse", c->exec_us);
 	printf("  %-46s %10.2f us\n", "its kernel round trips at the raw costs", c->ideal_us);
 	printf("  %-46s %10.3f\n", "efficiency (round trips / execution)", c->efficiency);
+	printf("  raw costs (us): exit %.2f, in-kernel RDMSR %.2f, CPL3 switches %.2f, emulation "
+	       "%.2f, filter %.2f\n",
+	       c->raw_exit_us, c->raw_in_kernel_us, c->raw_cpl3_us, c->raw_fep_us,
+	       c->raw_filter_us);
 	printf("  per execution, in it:\n");
 	printf("  %-46s %10.2f us\n", "  the program (execute)", (s->run_ns - w->run_ns) / 1e3 / n);
 	printf("  %-46s %10.2f us  (%lu light, %lu full)\n", "  the reset before it",
