@@ -26,8 +26,8 @@ class Result:
         if self.status == "skip":
             return self.reason
         if self.status == "fail":
-            lines = [d for d in self.diag
-                     if d and not d.startswith("kernel log:") and ": note:" not in d]
+            lines = [d for d in self.diag if d and ": note:" not in d
+                     and not d.startswith(("kernel log:", "expectation:"))]
             return (lines or self.diag or [self.reason or "failed"])[0]
         return ""
 
@@ -224,10 +224,10 @@ def cmd_verdict(a):
         print_rows("known failures (%s; reported, not gating)" % a.known,
                    [f for f in failing if known_reason(known, f[1])])
         fails = [r for r in comparable(cand).values() if r.status == "fail"]
-        for pattern, _, _ in known:
-            if not any(fnmatch.fnmatchcase(r.name, pattern) for r in fails):
-                print("  known failure %s does not fail here: remove it from %s once it passes"
-                      " on every kernel" % (pattern, a.known))
+        stale = [p for p, _, _ in known if not any(fnmatch.fnmatchcase(r.name, p) for r in fails)]
+        if stale:
+            print("  known failures that do not fail here (remove them from %s once they pass on"
+                  " every kernel): %d: %s" % (a.known, len(stale), ", ".join(stale)))
         failing = [f for f in failing if not known_reason(known, f[1])]
     print_rows("failures that fail the gate", failing)
     sys.exit(1 if failing else 0)
