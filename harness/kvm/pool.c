@@ -100,18 +100,23 @@ static uint8_t needs_unrun(const struct program *p)
 }
 
 /*
- * A write whose effects reach past the MSR's own value, besides APIC_BASE
- * (touch_msr): KVM's and Hyper-V's paravirtual MSRs (KVM writes guest
- * memory), the PMU (counters count on, and interrupt).
+ * Paravirtual MSRs, KVM's and Hyper-V's: KVM writes guest memory at the
+ * address a write gives it (kvmclock, steal time, async PF, the hypercall
+ * and TSC pages) and some deliver interrupts (async PF, PV EOI).
  */
-static bool msr_side_effects(uint32_t i)
+static bool msr_paravirtual(uint32_t i)
 {
 	return i == 0x11 || i == 0x12 || (i >= 0x4b564d00 && i <= 0x4b564dff) ||
-	       (i >= 0x40000000 && i <= 0x400000ff) || (i >= 0xc1 && i <= 0xc8) ||
-	       (i >= 0x186 && i <= 0x18f) || (i >= 0x309 && i <= 0x30b) ||
-	       (i >= 0x38d && i <= 0x391) || (i >= 0x4c1 && i <= 0x4c8) ||
-	       (i >= 0xc0010000 && i <= 0xc0010007) || (i >= 0xc0010200 && i <= 0xc001020f) ||
-	       (i >= 0xc0000300 && i <= 0xc0000303);
+	       (i >= 0x40000000 && i <= 0x400000ff);
+}
+
+/* The PMU's counters and their controls: a counter counts on by itself, and interrupts. */
+static bool msr_pmu(uint32_t i)
+{
+	return (i >= 0xc1 && i <= 0xc8) || (i >= 0x186 && i <= 0x18f) ||
+	       (i >= 0x309 && i <= 0x30b) || (i >= 0x38d && i <= 0x391) ||
+	       (i >= 0x4c1 && i <= 0x4c8) || (i >= 0xc0010000 && i <= 0xc0010007) ||
+	       (i >= 0xc0010200 && i <= 0xc001020f) || (i >= 0xc0000300 && i <= 0xc0000303);
 }
 
 static void touch_one(struct vm_touched *d, int v, uint32_t index)
@@ -131,13 +136,16 @@ static void touch_one(struct vm_touched *d, int v, uint32_t index)
  * TSC and TSC_ADJUST move together when the guest writes either. APIC_BASE
  * decides the local APIC's mode, and with it what the x2APIC registers and
  * TSC_DEADLINE do (without x2APIC mode they #GP or are ignored): every
- * vCPU's local APIC is restored.
+ * vCPU's local APIC is restored, as after a paravirtual MSR (its interrupts),
+ * which also has every page of guest memory restored.
  */
 static void touch_msr(struct vm_touched *d, int v, uint32_t index)
 {
-	if (msr_side_effects(index))
+	if (msr_pmu(index))
 		d->everything = true;
-	d->lapic |= index == 0x1b;
+	if (msr_paravirtual(index))
+		d->memory = true;
+	d->lapic |= index == 0x1b || msr_paravirtual(index);
 	touch_one(d, v, index);
 	if (index == 0x10 || index == 0x3b) {
 		touch_one(d, v, 0x10);

@@ -77,13 +77,14 @@ void vm_snapshot_free(struct vm *vm);
  */
 #define VM_TOUCHED_MAX_MSRS 128
 struct vm_touched {
-	bool everything; /* all of the snapshot's state, as __vm_reset */
+	bool everything; /* all of the snapshot's state, as __vm_reset (the PMU's MSRs) */
 	bool stopped; /* the run stopped early: complete pending exits first, on every vCPU */
 	/*
 	 * APIC_BASE was written: every vCPU's local APIC and MP state too
 	 * (x2APIC registers, timers, IPIs from one vCPU to another).
 	 */
 	bool lapic;
+	bool memory; /* KVM may have written any guest page (paravirtual MSRs): all of them */
 	/*
 	 * bit v: vCPU v ran (KVM_RUN, immediate_exit too): its registers,
 	 * segment registers (an exception reloads CS from the GDT, a return

@@ -498,7 +498,8 @@ int __vm_reset_touched(struct vm *vm, const struct vm_touched *t)
 		if (r)
 			return r;
 	}
-	r = restore_areas(vm, t->stopped ? 0xff : t->ran);
+	/* last: the paravirtual MSRs that make KVM write guest memory are off now */
+	r = t->memory ? restore_memory(vm) : restore_areas(vm, t->stopped ? 0xff : t->ran);
 	forget_batches(vm);
 	return r;
 }

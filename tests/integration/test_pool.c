@@ -103,6 +103,23 @@ static void feature_msr_before_run(const struct kernel_facts *f)
 	vm_pool_destroy(&pool);
 }
 
+/* kvmclock in guest memory: KVM writes its page; the reset gives the page back (proven). */
+static void paravirtual_memory(const struct kernel_facts *f)
+{
+	static struct program clock;
+	struct vm_pool pool = { .check = true };
+
+	pb_init(&clock, 1, 0);
+	pb_wrmsr(&clock, 0x4b564d01, 0x400001); /* KVM_SYSTEM_TIME_NEW: 4 MiB, enabled */
+	pb_rdmsr(&clock, 0xc0000080);
+	run(&pool, &clock, f, "kvmclock at 4 MiB");
+	CHECK(r.t.g[0].ran && !r.t.g[0].faulted, "KVM refused kvmclock at 4 MiB: not tested");
+	run(&pool, &clock, f, "kvmclock again");
+	CHECK_EQ(pool.stats.checks, 1);
+	CHECK_EQ(pool.stats.made, 1);
+	vm_pool_destroy(&pool);
+}
+
 int main(void)
 {
 	const struct kernel_facts *f;
@@ -115,5 +132,6 @@ int main(void)
 	}
 	one_vm_per_setup(f);
 	feature_msr_before_run(f);
+	paravirtual_memory(f);
 	return unit_summary("pool");
 }
