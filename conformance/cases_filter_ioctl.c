@@ -9,9 +9,8 @@
 #include "conform.h"
 #include "execute.h"
 #include "filter.h"
+#include "msr_index.h"
 #include "program_build.h"
-
-#define MSR_EFER 0xc0000080u
 
 /* A VM with "deny guest reads of EFER" installed, and a program that shows it is in force. */
 static void deny_efer_vm(struct case_ctx *c, struct vm *vm, struct program *p)

@@ -15,7 +15,8 @@
 static int feature_msrs(struct case_ctx *c)
 {
 	struct kvm_msr_list *list = calloc(1, sizeof(*list) + 1024 * sizeof(__u32));
-	struct kvm_msrs *m = calloc(1, sizeof(*m) + 255 * sizeof(struct kvm_msr_entry));
+	struct kvm_msrs *m =
+	    calloc(1, sizeof(*m) + (MAX_IO_MSRS - 1) * sizeof(struct kvm_msr_entry));
 	int r, n;
 
 	if (!list || !m)
@@ -25,7 +26,7 @@ static int feature_msrs(struct case_ctx *c)
 		case_fail(c, "KVM_GET_MSR_FEATURE_INDEX_LIST: %s", strerror(errno));
 		goto out;
 	}
-	n = list->nmsrs < 255 ? (int)list->nmsrs : 255;
+	n = list->nmsrs < MAX_IO_MSRS - 1 ? (int)list->nmsrs : MAX_IO_MSRS - 1;
 	case_diag(c, "%u feature MSRs listed", list->nmsrs);
 	m->nmsrs = (__u32)n;
 	for (int i = 0; i < n; i++)

@@ -97,7 +97,7 @@ static void guest_tuple(const struct fb_walk *w, const struct program *p, const 
 	if (!o->exited)
 		return;
 	out->exit = (uint8_t)((o->reason & REASON_VALID_MASK) |
-			      (o->exit_reason == KVM_EXIT_WRMSR ? 0x8 : 0) |
+			      (o->exit_reason == EXIT_REASON_WRMSR ? 0x8 : 0) |
 			      (o->reason & ~REASON_VALID_MASK ? 0x10 : 0));
 	out->reply = reply_class(&s->g);
 }

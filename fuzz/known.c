@@ -2,12 +2,11 @@
 #include <string.h>
 
 #include "known.h"
+#include "msr_index.h"
 #include "msr_table.h"
 
-#define MSR_EFER 0xc0000080u
 /* measured on kvm_pvm 6.18: toggling either re-runs a held access; SCE, LMA do not */
 #define EFER_F1_BITS ((1ull << 8) | (1ull << 11)) /* LME, NXE */
-#define MSR_MISC_ENABLE 0x1a0u
 /* EMON (7), BTS_UNAVAIL (11), PEBS_UNAVAIL (12): upstream keeps the first, refuses the others */
 #define MISC_ENABLE_F2_BITS ((1ull << 7) | (1ull << 11) | (1ull << 12))
 /* measured on kvm_pvm 6.18: values upstream refuses are taken (PAT, MISC_FEATURES_ENABLES stored) */

@@ -88,7 +88,7 @@ static void emit_alt(FILE *out, const struct guest_alt *a)
 	fprintf(out, "\t\t\t\t{");
 	if (a->exit)
 		fprintf(out, " .exit = %s, .reason = 0x%" PRIx32 ", .exit_data = 0x%" PRIx64 ",",
-			a->exit == KVM_EXIT_RDMSR ? "KVM_EXIT_X86_RDMSR" : "KVM_EXIT_X86_WRMSR",
+			a->exit == EXIT_REASON_RDMSR ? "KVM_EXIT_X86_RDMSR" : "KVM_EXIT_X86_WRMSR",
 			a->reason, a->exit_data);
 	else if (a->reason)
 		fprintf(out, " .reason = 0x%" PRIx32 ",", a->reason);

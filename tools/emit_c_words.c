@@ -62,9 +62,9 @@ static void put_msr(FILE *out, uint32_t index)
 
 static const char *exit_name(uint32_t exit)
 {
-	return exit == KVM_EXIT_RDMSR ? "KVM_EXIT_X86_RDMSR" :
-	       exit == KVM_EXIT_WRMSR ? "KVM_EXIT_X86_WRMSR" :
-					"another exit";
+	return exit == EXIT_REASON_RDMSR ? "KVM_EXIT_X86_RDMSR" :
+	       exit == EXIT_REASON_WRMSR ? "KVM_EXIT_X86_WRMSR" :
+					   "another exit";
 }
 
 static void put_alt(FILE *out, const struct step *s, const struct guest_exp *x,

@@ -673,9 +673,8 @@ RT void setup_failed(const char *what)
 
 static void open_kvm(struct vm *vm)
 {
-	static const int need[] = { 188 /* KVM_CAP_X86_USER_SPACE_MSR */,
-				    189 /* KVM_CAP_X86_MSR_FILTER */, KVM_CAP_IRQCHIP,
-				    KVM_CAP_IMMEDIATE_EXIT };
+	static const int need[] = { KVM_CAP_X86_USER_SPACE_MSR, KVM_CAP_X86_MSR_FILTER,
+				    KVM_CAP_IRQCHIP, KVM_CAP_IMMEDIATE_EXIT };
 
 	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->sys_fd < 0) {
@@ -825,7 +824,7 @@ static void record(struct host_obs *o, long r)
 
 RT int enable_cap(int fd, uint32_t flags, uint64_t mask)
 {
-	struct kvm_enable_cap cap = { .cap = 188 /* KVM_CAP_X86_USER_SPACE_MSR */, .flags = flags };
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR, .flags = flags };
 
 	cap.args[0] = mask;
 	return ioctl(fd, KVM_ENABLE_CAP, &cap);

@@ -12,8 +12,8 @@
 #define CAP_MSR_FILTER 189
 
 /* kvm_run->exit_reason of an MSR exit: KVM_EXIT_X86_RDMSR, KVM_EXIT_X86_WRMSR */
-#define KVM_EXIT_RDMSR 29
-#define KVM_EXIT_WRMSR 30
+#define EXIT_REASON_RDMSR 29
+#define EXIT_REASON_WRMSR 30
 
 /* Reason mask bits (KVM_MSR_EXIT_REASON_*); the kernel refuses any other bit. */
 #define REASON_INVAL 0x1u

@@ -289,7 +289,7 @@ static void add_failure(struct oracle_state *st, const struct access *a, uint32_
 
 	if (st->mask & r) {
 		exit_completion(&alt, a);
-		alt.exit = a->write ? KVM_EXIT_WRMSR : KVM_EXIT_RDMSR;
+		alt.exit = a->write ? EXIT_REASON_WRMSR : EXIT_REASON_RDMSR;
 		alt.exit_data = a->write ? a->value : 0;
 	} else {
 		alt_gp(&alt, a);

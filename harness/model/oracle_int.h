@@ -22,7 +22,7 @@ struct msr_model {
 	uint64_t val[MODEL_MAX_VALS];
 };
 
-/* CR0 as harness/vm.c setup_sregs leaves it (PG WP NE ET MP PE); no step changes it. */
+/* CR0 as harness/kvm/vm.c setup_sregs leaves it (PG WP NE ET MP PE); no step changes it. */
 #define ORACLE_GUEST_CR0 0x80050033ull
 
 /* Whether a vCPU's local APIC is in x2APIC mode, per the APIC_BASE the model holds. */

@@ -1,6 +1,7 @@
 /* oracle_state.c - the oracle's model of each vCPU: MSR values and the rules that depend on them. */
 #include <string.h>
 
+#include "msr_index.h"
 #include "oracle_int.h"
 
 /*
@@ -15,19 +16,6 @@
  * KVM accepts", states the rules; the functions below cite their upstream code.
  */
 
-#define MSR_EFER 0xc0000080u
-#define MSR_APIC_BASE 0x1bu
-#define MSR_MISC_ENABLE 0x1a0u
-#define MSR_SYSENTER_CS 0x174u
-#define MSR_SYSENTER_ESP 0x175u
-#define MSR_SYSENTER_EIP 0x176u
-#define MSR_TSC_AUX 0xc0000103u
-#define MSR_X2APIC_ID 0x802u
-#define MSR_X2APIC_TPR 0x808u
-#define MSR_TSC 0x10u
-#define MSR_TSC_ADJUST 0x3bu
-#define MSR_HWCR 0xc0010015u
-#define MSR_MCG_CAP 0x179u
 #define KVM_MAX_MCE_BANKS 32 /* x86.c kvm_arch_vcpu_create: MCG_CAP before KVM_X86_SETUP_MCE */
 
 #define CR0_PG (1ull << 31)
@@ -349,7 +337,7 @@ void oracle_model_init(struct oracle_state *st)
 	const struct kernel_facts *f = st->f;
 
 	for (unsigned v = 0; v < PROG_MAX_VCPUS; v++) {
-		/* harness/vm.c setup_sregs; no step changes control registers */
+		/* harness/kvm/vm.c setup_sregs; no step changes control registers */
 		st->cr0[v] = ORACLE_GUEST_CR0;
 		for (unsigned pos = 0; pos < msr_table_len && pos < ORACLE_MAX_MSRS; pos++) {
 			bool known =
@@ -374,7 +362,7 @@ unsigned oracle_model_read(const struct oracle_state *st, unsigned v, int pos, u
 	if (pos < 0)
 		return 0;
 	if (msr_table[pos].index == MSR_X2APIC_ID) {
-		/* kvm_apic_set_x2apic_id: the vCPU id, which is v (harness/vm.c) */
+		/* kvm_apic_set_x2apic_id: the vCPU id, which is v (harness/kvm/vm.c) */
 		out[0] = v;
 		return 1;
 	}

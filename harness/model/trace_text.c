@@ -111,9 +111,9 @@ const char *tt_host_ret_text(long ret, int err, char *buf, size_t n)
 
 const char *tt_exit_kind_text(uint32_t exit, char *buf, size_t n)
 {
-	if (exit == KVM_EXIT_RDMSR)
+	if (exit == EXIT_REASON_RDMSR)
 		snprintf(buf, n, "exit RDMSR");
-	else if (exit == KVM_EXIT_WRMSR)
+	else if (exit == EXIT_REASON_WRMSR)
 		snprintf(buf, n, "exit WRMSR");
 	else if (exit == 0)
 		snprintf(buf, n, "no exit");

@@ -195,7 +195,7 @@ static inline const char *fx_reason(uint32_t r)
 static inline void fx_alt_str(const struct step *s, const struct guest_alt *a, char *buf, size_t n)
 {
 	bool same = a->rax == s->g.rax && a->rdx == s->g.rdx;
-	uint32_t kind = s->kind == STEP_RDMSR ? KVM_EXIT_RDMSR : KVM_EXIT_WRMSR;
+	uint32_t kind = s->kind == STEP_RDMSR ? EXIT_REASON_RDMSR : EXIT_REASON_WRMSR;
 	char res[64];
 
 	if (a->ud)

@@ -157,7 +157,7 @@ static void test_exit_details(void)
 		r[i] = fx_wr(UNK, 0x44);
 	P.steps[r[0]].kind = STEP_RDMSR;
 	conforming_trace();
-	T.g[r[0]].exit_reason = KVM_EXIT_WRMSR;
+	T.g[r[0]].exit_reason = EXIT_REASON_WRMSR;
 	T.g[r[1]].reason = REASON_INVAL;
 	T.g[r[2]].index = UNK + 1;
 	T.g[r[3]].data = 0x45;

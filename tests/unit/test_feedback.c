@@ -132,7 +132,7 @@ static void test_outcomes(void)
 	     "rdmsr EFER\n");
 	ran_ok(0);
 	ran_fault(1, VEC_GP);
-	ran_exit(2, KVM_EXIT_WRMSR, REASON_UNKNOWN);
+	ran_exit(2, EXIT_REASON_WRMSR, REASON_UNKNOWN);
 	T.g[2].faulted = true;
 	T.g[2].vector = VEC_GP;
 	host_ret(3, 0, 0);

@@ -119,7 +119,7 @@ static void test_f1(void)
 	     "rdmsr STAR\n");
 	T.g[0].ran = T.g[0].exited = T.g[0].faulted = true;
 	T.g[0].vector = VEC_GP;
-	T.g[0].exit_reason = KVM_EXIT_RDMSR;
+	T.g[0].exit_reason = EXIT_REASON_RDMSR;
 	T.g[0].reason = REASON_UNKNOWN;
 	T.g[0].index = 0x12345678;
 	T.g[0].rax = P.steps[0].g.rax;
@@ -139,7 +139,7 @@ static void test_f1(void)
 	     "host regs\n");
 	T.g[0].ran = T.g[0].exited = T.g[0].faulted = true;
 	T.g[0].vector = VEC_GP;
-	T.g[0].exit_reason = KVM_EXIT_RDMSR;
+	T.g[0].exit_reason = EXIT_REASON_RDMSR;
 	T.g[0].reason = REASON_UNKNOWN;
 	T.g[0].index = 0x12345678;
 	T.g[0].rax = P.steps[0].g.rax;
@@ -254,7 +254,7 @@ static void test_signature(void)
 	/* any other mismatch keeps compare()'s signature */
 	load("setup mask=UNKNOWN\nrdmsr 0x12345678 data=0x5\n");
 	T.g[0].ran = T.g[0].exited = true;
-	T.g[0].exit_reason = KVM_EXIT_RDMSR;
+	T.g[0].exit_reason = EXIT_REASON_RDMSR;
 	T.g[0].reason = REASON_UNKNOWN;
 	T.g[0].index = 0x12345678;
 	ran_ok(0, 0x4, 0);

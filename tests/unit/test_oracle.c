@@ -44,9 +44,9 @@ static void test_check_cap(void)
 
 	facts_reset();
 	prog_reset(0);
-	a = fx_host(STEP_HOST_CHECK_CAP, 188);
-	b = fx_host_on(STEP_HOST_CHECK_CAP, 0, TARGET_SYSTEM, 189);
-	c = fx_host_on(STEP_HOST_CHECK_CAP, 0, TARGET_VM, 189);
+	a = fx_host(STEP_HOST_CHECK_CAP, CAP_USER_SPACE_MSR);
+	b = fx_host_on(STEP_HOST_CHECK_CAP, 0, TARGET_SYSTEM, CAP_MSR_FILTER);
+	c = fx_host_on(STEP_HOST_CHECK_CAP, 0, TARGET_VM, CAP_MSR_FILTER);
 	d = fx_host(STEP_HOST_CHECK_CAP, 7);
 	predict();
 	CHECK_HOST(a, "ret 1");
@@ -99,7 +99,7 @@ static void test_filter_validation(void)
 
 	prog_reset(0);
 	f[0] = fx_filter(0);
-	fx_range(f[0], RANGE_WRITE, 0, 12288, 0);
+	fx_range(f[0], RANGE_WRITE, 0, RANGE_MAX_NMSRS, 0);
 	f[1] = fx_filter(0);
 	fx_range(f[1], RANGE_WRITE, 0, 12289, 0);
 	f[2] = fx_filter(0); /* fault in range 1, bad size in range 2: EFAULT first */
