@@ -37,11 +37,15 @@ class Result:
 
 def parse(text, flat=False):
     """Results in stream order. flat: a plain (not nested) KTAP, e.g. `msrexit conform`'s own."""
-    results, pending = [], {}
+    results, pending, part = [], {}, "unfinished"
     for raw in text.replace("\r", "").splitlines():
         stripped = raw.lstrip(" ")
         depth = (len(raw) - len(stripped)) // 4
         m = RESULT.match(stripped)
+        started = re.match(r"^# part \d+ (\S+)$", stripped) if depth == 0 else None
+        if started:
+            part = started.group(1)
+            continue
         if not m:
             if stripped.startswith("KTAP version") or re.match(r"^\d+\.\.\d+", stripped):
                 pending.pop(depth, None)  # a header's comments belong to no case
@@ -69,7 +73,10 @@ def parse(text, flat=False):
                 diag += pending.get(1, [])
             pending = {}
             results.append(Result(name, status, reason, diag))
-    return [r for r in results if not r.name.startswith("{part}/")]
+    for r in results:  # the cases of a part that never ended (the run was cut short)
+        if r.name.startswith("{part}/"):
+            r.name = part + r.name[6:]
+    return results
 
 
 def read(path, flat=False):
