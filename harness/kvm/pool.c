@@ -8,6 +8,7 @@
 
 #include "filter.h"
 #include "kvm.h"
+#include "msr_index.h"
 #include "pool.h"
 
 struct pool_vm {
@@ -72,8 +73,9 @@ static bool same_config(const struct pool_vm *e, const struct program *p)
  */
 static bool immutable_feature_msr(uint32_t index)
 {
-	return (index >= 0x480 && index <= 0x491) || index == 0x10a || index == 0x345 ||
-	       index == 0xce || index == 0xc0011029;
+	return (index >= MSR_VMX_BASIC && index <= MSR_VMX_VMFUNC) ||
+	       index == MSR_ARCH_CAPABILITIES || index == MSR_PERF_CAPABILITIES ||
+	       index == MSR_PLATFORM_INFO || index == MSR_AMD_DE_CFG;
 }
 
 /*
@@ -106,17 +108,21 @@ static uint8_t needs_unrun(const struct program *p)
  */
 static bool msr_paravirtual(uint32_t i)
 {
-	return i == 0x11 || i == 0x12 || (i >= 0x4b564d00 && i <= 0x4b564dff) ||
-	       (i >= 0x40000000 && i <= 0x400000ff);
+	return i == MSR_KVM_WALL_CLOCK || i == MSR_KVM_SYSTEM_TIME ||
+	       (i >= MSR_KVM_FIRST && i <= MSR_KVM_LAST) ||
+	       (i >= MSR_HYPERV_FIRST && i <= MSR_HYPERV_LAST);
 }
 
 /* The PMU's counters and their controls: a counter counts on by itself, and interrupts. */
 static bool msr_pmu(uint32_t i)
 {
-	return (i >= 0xc1 && i <= 0xc8) || (i >= 0x186 && i <= 0x18f) ||
-	       (i >= 0x309 && i <= 0x30b) || (i >= 0x38d && i <= 0x391) ||
-	       (i >= 0x4c1 && i <= 0x4c8) || (i >= 0xc0010000 && i <= 0xc0010007) ||
-	       (i >= 0xc0010200 && i <= 0xc001020f) || (i >= 0xc0000300 && i <= 0xc0000303);
+	return (i >= MSR_PMC0 && i <= MSR_PMC7) || (i >= MSR_PERFEVTSEL0 && i <= MSR_PERFEVTSEL9) ||
+	       (i >= MSR_FIXED_CTR0 && i <= MSR_FIXED_CTR2) ||
+	       (i >= MSR_FIXED_CTR_CTRL && i <= MSR_PERF_GLOBAL_STATUS_SET) ||
+	       (i >= MSR_PMC0_FULL && i <= MSR_PMC7_FULL) ||
+	       (i >= MSR_K7_EVNTSEL0 && i <= MSR_K7_PERFCTR3) ||
+	       (i >= MSR_F15H_PERF_CTL0 && i <= MSR_F15H_PERF_CTR5) ||
+	       (i >= MSR_AMD_PERF_GLOBAL_STATUS && i <= MSR_AMD_PERF_GLOBAL_STATUS_SET);
 }
 
 static void touch_one(struct vm_touched *d, int v, uint32_t index)
@@ -145,11 +151,11 @@ static void touch_msr(struct vm_touched *d, int v, uint32_t index)
 		d->everything = true;
 	if (msr_paravirtual(index))
 		d->memory = true;
-	d->lapic |= index == 0x1b || msr_paravirtual(index);
+	d->lapic |= index == MSR_APIC_BASE || msr_paravirtual(index);
 	touch_one(d, v, index);
-	if (index == 0x10 || index == 0x3b) {
-		touch_one(d, v, 0x10);
-		touch_one(d, v, 0x3b);
+	if (index == MSR_TSC || index == MSR_TSC_ADJUST) {
+		touch_one(d, v, MSR_TSC);
+		touch_one(d, v, MSR_TSC_ADJUST);
 	}
 }
 

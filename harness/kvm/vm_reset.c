@@ -8,18 +8,16 @@
 #include <sys/mman.h>
 
 #include "filter.h"
+#include "msr_index.h"
 #include "msr_table.h"
 #include "vm_snapshot.h"
 
 #define MSR_CHUNK 200 /* KVM_GET/SET_MSRS take fewer than 256 entries */
-#define MSR_APIC_BASE 0x1b
 
 bool snap_msr_volatile(uint32_t index)
 {
-	return index == 0x10 || /* TSC */
-	       index == 0x6e0 || /* TSC_DEADLINE: reads the time left once armed */
-	       index == 0xe7 || /* MPERF */
-	       index == 0xe8; /* APERF */
+	return index == MSR_TSC || index == MSR_MPERF || index == MSR_APERF ||
+	       index == MSR_TSC_DEADLINE; /* reads the time left once armed */
 }
 
 #define GET(fd, req, p, what)                         \
@@ -48,7 +46,7 @@ static void add_if_readable(int fd, struct msr_set *s, uint32_t index)
 static int snapshot_msrs(struct kvm_sys *sys, int fd, struct msr_set *s)
 {
 	struct kvm_msr_list *list = calloc(1, sizeof(*list) + SNAP_MAX_MSRS * sizeof(__u32));
-	static const uint32_t lone[] = { 0x179, 0x17a, 0x17b, 0x3b };
+	static const uint32_t lone[] = { MSR_MCG_CAP, MSR_MCG_STATUS, MSR_MCG_CTL, MSR_TSC_ADJUST };
 
 	if (!list)
 		return kvm_error(ENOMEM, "out of memory");
@@ -61,11 +59,11 @@ static int snapshot_msrs(struct kvm_sys *sys, int fd, struct msr_set *s)
 	free(list);
 	for (unsigned i = 0; i < msr_table_len; i++)
 		add_if_readable(fd, s, msr_table[i].index);
-	for (uint32_t i = 0x200; i <= 0x2ff; i++)
+	for (uint32_t i = MSR_MTRR_FIRST; i <= MSR_MTRR_LAST; i++)
 		add_if_readable(fd, s, i);
-	for (uint32_t i = 0x400; i < 0x480; i++)
+	for (uint32_t i = MSR_MC0_CTL; i <= MSR_MC_LAST; i++)
 		add_if_readable(fd, s, i);
-	for (uint32_t i = 0x4b564d00; i < 0x4b564d10; i++)
+	for (uint32_t i = MSR_KVM_FIRST; i < MSR_KVM_FIRST + 16; i++)
 		add_if_readable(fd, s, i);
 	for (unsigned i = 0; i < sizeof(lone) / sizeof(lone[0]); i++)
 		add_if_readable(fd, s, lone[i]);

@@ -14,6 +14,8 @@
 #define MSR_PMC0 0xc1u /* IA32_PMC0..7 */
 #define MSR_PMC7 0xc8u
 #define MSR_PLATFORM_INFO 0xceu
+#define MSR_MPERF 0xe7u
+#define MSR_APERF 0xe8u
 #define MSR_ARCH_CAPABILITIES 0x10au
 #define MSR_SYSENTER_CS 0x174u
 #define MSR_SYSENTER_ESP 0x175u
@@ -37,6 +39,7 @@
 #define MSR_VMX_VMFUNC 0x491u
 #define MSR_PMC0_FULL 0x4c1u /* IA32_A_PMC0..7, full-width writes */
 #define MSR_PMC7_FULL 0x4c8u
+#define MSR_TSC_DEADLINE 0x6e0u
 #define MSR_X2APIC_ID 0x802u
 #define MSR_X2APIC_TPR 0x808u
 #define MSR_EFER 0xc0000080u
