@@ -274,7 +274,27 @@ static bool f3_written(const struct program *p, const struct trace *t, int k)
 	return s->kind == STEP_HOST_SET_MSRS && t->h[k].ran;
 }
 
-/* F3: a write the kernel should have refused, or a later access of an F3 MSR on its vCPU. */
+/* Whether step s accesses an MSR that host SET step set lists. */
+static bool in_set_list(const struct step *s, const struct step *set)
+{
+	for (unsigned i = 0; i < set->h.nlist && i < PROG_MAX_HOST_MSRS; i++) {
+		uint32_t index = set->h.list[i].index;
+
+		if (step_is_guest(s->kind) && guest_index(&s->g) == index)
+			return true;
+		for (unsigned j = 0;
+		     !step_is_guest(s->kind) && j < s->h.nlist && j < PROG_MAX_HOST_MSRS; j++)
+			if (s->h.list[j].index == index)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * F3: a write the kernel should have refused, or a later access on its vCPU
+ * to an F3 MSR or, after a host SET that went on past its F3 entry, to any
+ * MSR that SET listed.
+ */
 static bool is_f3(const struct program *p, const struct trace *t, const struct mismatch *m)
 {
 	const struct step *s;
@@ -282,13 +302,16 @@ static bool is_f3(const struct program *p, const struct trace *t, const struct m
 	if (m->step < 0 || m->step >= p->nsteps || m->step == t->abort_step)
 		return false;
 	s = &p->steps[m->step];
-	if (!touches_f3(s))
-		return false;
-	if (f3_written(p, t, m->step))
+	if (touches_f3(s) && f3_written(p, t, m->step))
 		return true;
-	for (int k = 0; k < m->step; k++)
-		if (p->steps[k].vcpu == s->vcpu && f3_written(p, t, k))
+	for (int k = 0; k < m->step; k++) {
+		const struct step *w = &p->steps[k];
+
+		if (w->vcpu != s->vcpu || !f3_written(p, t, k))
+			continue;
+		if (touches_f3(s) || (w->kind == STEP_HOST_SET_MSRS && in_set_list(s, w)))
 			return true;
+	}
 	return false;
 }
 static int explain_one(const struct program *p, const struct trace *t, const struct mismatch *m,

@@ -214,6 +214,18 @@ static void test_f3(void)
 	CHECK_EQ(explain(&other), 0);
 	T.g[3].rax = 0xd00; /* another MSR wrong after it is still a finding */
 	CHECK_EQ(V.m[explain(&pvm)].step, 3);
+	/* a host SET goes on past an invalid PAT: what it wrote after it is F3 too */
+	load("setup mask=INVAL\n"
+	     "host set PAT=0xc STAR=0x19\n"
+	     "rdmsr STAR\n"
+	     "rdmsr EFER\n");
+	T.h[0].ran = true;
+	T.h[0].ret = 2;
+	ran_ok(1, 0x19, 0);
+	ran_ok(2, 0xd01, 0);
+	CHECK_EQ(explain(&pvm), -1);
+	T.g[2].rax = 0xd00; /* EFER was not in the SET */
+	CHECK_EQ(V.m[explain(&pvm)].step, 2);
 }
 
 static void test_words(void)
