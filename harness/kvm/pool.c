@@ -247,10 +247,31 @@ static void entry_destroy(struct pool_vm *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* KVM_X86_SET_MSR_FILTER of none, where a filter is (or may be) in force. */
-static int clear_filter(struct pool_vm *e)
+static unsigned long long now_ns(void)
 {
-	int r = e->filter_installed ? __filter_install(e->vm.fd, NULL) : 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* KVM_X86_SET_MSR_FILTER of f (NULL: none), its time counted in st if given. */
+static int install(struct pool_vm *e, const struct prog_filter *f, struct vm_pool_stats *st)
+{
+	unsigned long long t0 = now_ns();
+	int r = __filter_install(e->vm.fd, f);
+
+	if (st) {
+		st->filter_installs++;
+		st->filter_ns += now_ns() - t0;
+	}
+	return r;
+}
+
+/* KVM_X86_SET_MSR_FILTER of none, where a filter is (or may be) in force. */
+static int clear_filter(struct pool_vm *e, struct vm_pool_stats *st)
+{
+	int r = e->filter_installed ? install(e, NULL, st) : 0;
 
 	if (!r)
 		e->filter_installed = false;
@@ -263,7 +284,7 @@ static int clear_filter(struct pool_vm *e)
  * (filter_too false). A refused filter leaves none, as on a fresh VM; a
  * refused mask leaves the set-up to execute(), which stops there.
  */
-static int apply_setup(struct pool_vm *e, bool filter_too)
+static int apply_setup(struct pool_vm *e, bool filter_too, struct vm_pool_stats *st)
 {
 	int r;
 
@@ -272,14 +293,14 @@ static int apply_setup(struct pool_vm *e, bool filter_too)
 		return 0;
 	e->filter_err = -1;
 	if (!e->setup_ok || !e->has_filter)
-		return clear_filter(e);
-	r = __filter_install(e->vm.fd, &e->filter);
+		return clear_filter(e, st);
+	r = install(e, &e->filter, st);
 	e->filter_err = -r;
 	if (!r) {
 		e->filter_installed = true;
 		return 0;
 	}
-	return clear_filter(e);
+	return clear_filter(e, st);
 }
 
 static void set_config(struct pool_vm *e, const struct program *p)
@@ -310,7 +331,7 @@ static int entry_make(struct vm_pool *pool, struct pool_vm *e, const struct prog
 	r = __vm_snapshot_take(&e->vm);
 	if (!r) {
 		set_config(e, p);
-		r = apply_setup(e, true);
+		r = apply_setup(e, true, NULL); /* a new VM's first filter: its own cost */
 	}
 	return r;
 }
@@ -352,14 +373,6 @@ static uint8_t vcpu_ioctl_first(const struct program *p)
 			first |= bit;
 	}
 	return first;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
 /* What the last program touched, back as the snapshot has it; proven if due. */
@@ -409,7 +422,7 @@ static int entry_prepare(struct vm_pool *pool, struct pool_vm *e, const struct p
 	}
 	e->setup_changed = false;
 	t0 = now_ns();
-	r = apply_setup(e, filter_too);
+	r = apply_setup(e, filter_too, &pool->stats);
 	pool->stats.setup_ns += now_ns() - t0;
 	return r;
 }

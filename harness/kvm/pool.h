@@ -26,6 +26,9 @@ struct vm_pool_stats {
 	unsigned long long reset_ns, check_ns; /* time in resets, and in proving them */
 	unsigned long long setup_ns; /* time giving VMs their set-up (mask and filter) anew */
 	unsigned long long run_ns; /* time in execute() */
+	/* filters a VM in use was given (or cleared) for a program's set-up, and their time */
+	unsigned long filter_installs;
+	unsigned long long filter_ns;
 };
 
 struct pool_vm; /* one VM, its set-up, and what its last program touched (pool.c) */

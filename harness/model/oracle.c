@@ -4,6 +4,7 @@
 
 #include "kvm_abi.h"
 #include "oracle.h"
+#include "oracle_backend.h"
 #include "oracle_int.h"
 #include "requirements.h"
 
@@ -56,7 +57,7 @@ int oracle_filter_check(const struct prog_filter *flt)
 }
 
 /* docs/spec.md §3, "Matching an access". type is RANGE_READ or RANGE_WRITE. */
-static bool filter_allows(const struct prog_filter *flt, uint32_t index, uint32_t type)
+bool oracle_filter_allows(const struct prog_filter *flt, uint32_t index, uint32_t type)
 {
 	unsigned n = filter_nranges(flt);
 
@@ -108,9 +109,14 @@ struct access {
 	int pos; /* msr_table position, or -1 */
 };
 
-/* What KVM itself may do with an access the filter let through. */
+/* What KVM itself (or the CPU, oracle_backend.c) may do with an access the filter let through. */
 struct kvm_outcome {
 	bool ok, unknown, inval;
+	bool gp; /* the CPU refuses it itself: #GP, never an exit */
+	bool cpu_store; /* a write the CPU takes leaves one of stored[] (nstored 0: unknown) */
+	bool forget; /* a write taken may have been the CPU's or KVM's: value unknown */
+	unsigned nstored;
+	uint64_t stored[2];
 	bool data_any; /* RDMSR success: the data cannot be predicted */
 	unsigned ndata; /* otherwise it is one of data[0..ndata-1] */
 	uint64_t data[MODEL_MAX_VALS];
@@ -220,6 +226,68 @@ static void kvm_access(struct oracle_state *st, const struct access *a, struct k
 	}
 }
 
+/*
+ * An access the backend leaves to the CPU (docs/spec.md §4): the CPU's own
+ * rule where it has one, else KVM's rule without the exit (a refusal is the
+ * CPU's #GP whatever the mask).
+ */
+static void cpu_access(struct oracle_state *st, const struct access *a, struct kvm_outcome *out)
+{
+	struct cpu_write w;
+
+	kvm_access(st, a, out);
+	if (a->write && backend_cpu_write(st->f, a->index, a->value, &w)) {
+		out->ok = w.ok;
+		out->gp = w.gp;
+		out->unknown = out->inval = false;
+		out->cpu_store = true;
+		out->nstored = w.nstored;
+		out->stored[0] = w.stored[0];
+		out->stored[1] = w.stored[1];
+		return;
+	}
+	out->gp = out->unknown || out->inval;
+	out->unknown = out->inval = false;
+}
+
+/* Either the CPU or KVM handles it (state facts do not hold): every outcome of both. */
+static void merge_outcomes(struct kvm_outcome *out, const struct kvm_outcome *cpu)
+{
+	out->ok |= cpu->ok;
+	out->gp |= cpu->gp;
+	out->forget = true;
+	for (unsigned i = 0; !out->data_any && i < cpu->ndata; i++) {
+		bool have = false;
+
+		for (unsigned k = 0; k < out->ndata; k++)
+			have |= out->data[k] == cpu->data[i];
+		if (!have && out->ndata < MODEL_MAX_VALS)
+			out->data[out->ndata++] = cpu->data[i];
+		else if (!have)
+			out->data_any = true;
+	}
+	out->data_any |= cpu->data_any;
+}
+
+/* Who handles the access (oracle_backend.c), and what may come of it. */
+static void access_outcome(struct oracle_state *st, const struct step *s, const struct access *a,
+			   struct kvm_outcome *out)
+{
+	enum passthrough pt = s->g.fep ? PASS_NO : backend_passthrough(st->f, a->index, a->write);
+	struct kvm_outcome cpu;
+
+	st->notes |= backend_notes(st->f, a->index, !s->g.fep, a->write);
+	if (pt == PASS_YES) {
+		cpu_access(st, a, out);
+		return;
+	}
+	kvm_access(st, a, out);
+	if (pt == PASS_MAYBE) {
+		cpu_access(st, a, &cpu);
+		merge_outcomes(out, &cpu);
+	}
+}
+
 static bool alt_equal(const struct guest_alt *x, const struct guest_alt *y)
 {
 	return x->exit == y->exit && x->reason == y->reason && x->exit_data == y->exit_data &&
@@ -302,6 +370,19 @@ static void add_failure(struct oracle_state *st, const struct access *a, uint32_
 static void write_effect(struct oracle_state *st, const struct access *a,
 			 const struct kvm_outcome *out)
 {
+	if (a->pos >= 0 && out->ok &&
+	    (out->forget || (out->cpu_store && (out->gp || !out->nstored)))) {
+		oracle_model_forget(st, a->vcpu, a->pos);
+		return;
+	}
+	if (a->pos >= 0 && out->ok && out->cpu_store) {
+		st->m[a->vcpu][a->pos].n = (uint8_t)out->nstored;
+		st->m[a->vcpu][a->pos].val[0] = out->stored[0];
+		st->m[a->vcpu][a->pos].val[1] = out->stored[1];
+		return;
+	}
+	if (out->cpu_store)
+		return;
 	struct rule_ctx c;
 
 	oracle_rule_ctx(st, a->vcpu, false, &c);
@@ -350,11 +431,11 @@ void step_predict_access(struct oracle_state *st, const struct step *s, struct g
 		add_alt(x, &alt);
 		return;
 	}
-	if (flt && !filter_allows(flt, a.index, a.write ? RANGE_WRITE : RANGE_READ)) {
+	if (flt && !oracle_filter_allows(flt, a.index, a.write ? RANGE_WRITE : RANGE_READ)) {
 		add_failure(st, &a, REASON_FILTER, x);
 		return;
 	}
-	kvm_access(st, &a, &out);
+	access_outcome(st, s, &a, &out);
 	for (unsigned i = 0; out.ok && i < (out.data_any || a.write ? 1 : out.ndata); i++) {
 		alt_success(&alt, &a, out.data_any, out.data[i]);
 		add_alt(x, &alt);
@@ -363,6 +444,10 @@ void step_predict_access(struct oracle_state *st, const struct step *s, struct g
 		add_failure(st, &a, REASON_UNKNOWN, x);
 	if (out.inval)
 		add_failure(st, &a, REASON_INVAL, x);
+	if (out.gp) {
+		alt_gp(&alt, &a);
+		add_alt(x, &alt);
+	}
 	if (a.write)
 		write_effect(st, &a, &out);
 }
@@ -448,6 +533,15 @@ const char *expected_note(unsigned i)
 		"kernel >= 6.12: expecting data 0 for a failed host read",
 		"kernel < 6.12: a failed host read's data may be stale (any value accepted)",
 		"kvm.ignore_msrs=Y: expecting unknown MSRs to succeed silently (reads 0), no exit",
+		"kvm_amd: the CPU handles this guest access itself (svm.c direct_access_msrs, "
+		"unless the filter denies it): no exit, its own #GP for a value it refuses",
+		"kvm_intel: the CPU handles this guest access itself (vmx.c "
+		"vmx_disable_intercept_for_msr, unless the filter denies it): no exit, its own #GP "
+		"for a value it refuses",
+		"kvm_amd, a non-Intel guest vendor: SYSENTER_EIP/ESP keep bits 31:0 (svm.c "
+		"svm_set_msr; the CPU itself for the guest's writes)",
+		"kvm_amd, an Intel guest vendor: SYSENTER_EIP/ESP are intercepted and keep all 64 "
+		"bits (svm.c svm_set_msr, sysenter_eip_hi)",
 	};
 
 	return i < NOTE_COUNT ? text[i] : NULL;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "msr_index.h"
+#include "oracle_backend.h"
 #include "oracle_int.h"
 
 /*
@@ -53,11 +54,6 @@ struct state_rule {
 	unsigned (*stored)(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
 			   bool host, uint64_t *out);
 };
-
-static unsigned va_bits(const struct kernel_facts *f)
-{
-	return f->va_bits >= 32 && f->va_bits <= 63 ? f->va_bits : 48;
-}
 
 static bool paging(const struct oracle_state *st, unsigned v)
 {
@@ -201,33 +197,31 @@ static unsigned stored_misc_enable(const struct oracle_state *st, const uint64_t
 	return out[0] == out[1] ? 1 : 2;
 }
 
-/*
- * x86.c __kvm_set_msr makes SYSENTER_EIP/ESP canonical; svm.c svm_set_msr
- * keeps only their low 32 bits for a guest whose CPUID vendor is not Intel
- * (as the CPU does when it handles the access itself).
- */
+/* SYSENTER_CS, _ESP, _EIP: what KVM keeps differs by backend and vendor (oracle_backend.c). */
 static unsigned stored_sysenter(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
-				bool host, uint64_t *out)
+				bool host, uint64_t *out, uint32_t index)
 {
-	int shift = 64 - (int)va_bits(st->f);
-
 	(void)cur;
 	(void)host;
-	out[0] = (uint64_t)((int64_t)(val << shift) >> shift);
-	out[1] = (uint32_t)val;
-	return out[0] == out[1] ? 1 : 2;
+	return backend_sysenter_stored(st->f, index, val, out);
 }
 
-/* SYSENTER_CS: vmx.c keeps 32 bits (vmcs_write32), svm.c all 64. */
+static unsigned stored_sysenter_eip(const struct oracle_state *st, const uint64_t *cur,
+				    uint64_t val, bool host, uint64_t *out)
+{
+	return stored_sysenter(st, cur, val, host, out, MSR_SYSENTER_EIP);
+}
+
+static unsigned stored_sysenter_esp(const struct oracle_state *st, const uint64_t *cur,
+				    uint64_t val, bool host, uint64_t *out)
+{
+	return stored_sysenter(st, cur, val, host, out, MSR_SYSENTER_ESP);
+}
+
 static unsigned stored_sysenter_cs(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
 				   bool host, uint64_t *out)
 {
-	(void)st;
-	(void)cur;
-	(void)host;
-	out[0] = val;
-	out[1] = (uint32_t)val;
-	return out[0] == out[1] ? 1 : 2;
+	return stored_sysenter(st, cur, val, host, out, MSR_SYSENTER_CS);
 }
 
 /*
@@ -311,8 +305,8 @@ static const struct state_rule rules[] = {
 	{ MSR_APIC_BASE, judge_apic_base, stored_as_written },
 	{ MSR_MISC_ENABLE, judge_misc_enable, stored_misc_enable },
 	{ MSR_SYSENTER_CS, NULL, stored_sysenter_cs },
-	{ MSR_SYSENTER_ESP, NULL, stored_sysenter },
-	{ MSR_SYSENTER_EIP, NULL, stored_sysenter },
+	{ MSR_SYSENTER_ESP, NULL, stored_sysenter_esp },
+	{ MSR_SYSENTER_EIP, NULL, stored_sysenter_eip },
 	{ MSR_TSC_AUX, judge_tsc_aux, stored_low32 },
 	{ MSR_X2APIC_TPR, judge_tpr, stored_tpr },
 	{ MSR_X2APIC_ID, judge_x2apic_id, NULL },

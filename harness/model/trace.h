@@ -84,7 +84,11 @@ struct host_exp {
 #define NOTE_FAILED_READ_ZERO 0x1u /* kernel >= 6.12: a failed host read's data is 0 */
 #define NOTE_FAILED_READ_STALE 0x2u /* kernel < 6.12: a failed host read's data may be stale */
 #define NOTE_IGNORE_MSRS 0x4u /* ignore_msrs=Y: an UNKNOWN access succeeded silently */
-#define NOTE_COUNT 3
+#define NOTE_CPU_SVM 0x8u /* kvm_amd: the CPU handled a guest access itself */
+#define NOTE_CPU_VMX 0x10u /* kvm_intel: the CPU handled a guest access itself */
+#define NOTE_SYSENTER_LOW32 0x20u /* kvm_amd, non-Intel guest: SYSENTER_EIP/ESP keep 32 bits */
+#define NOTE_SYSENTER_INTEL 0x40u /* kvm_amd, Intel guest: SYSENTER_EIP/ESP keep 64 bits */
+#define NOTE_COUNT 7
 
 struct expected {
 	struct guest_exp g[PROG_MAX_STEPS];
