@@ -6,6 +6,7 @@
 
 #include "conform.h"
 #include "execute.h"
+#include "known.h"
 #include "runner.h"
 
 static void diag_append(struct case_ctx *c, const char *line)
@@ -73,17 +74,38 @@ bool case_needs(struct case_ctx *c, enum requirement r)
 
 int case_finish(struct case_ctx *c, int ret)
 {
-	if (ret == CASE_SKIP && !c->failed)
+	if ((ret == CASE_SKIP || c->skip_reason[0]) && !c->failed)
 		return CASE_SKIP;
 	return c->failed || ret == CASE_FAIL ? CASE_FAIL : CASE_PASS;
 }
 
+/*
+ * Mismatches that known platform facts explain, every one (fuzz/known.c:
+ * QEMU TCG's CPU model, kvm_pvm's findings), make the case a skip that says
+ * which, each mismatch shown; one they do not explain fails it.
+ */
+static bool explained(struct case_ctx *c, const struct program *p, const struct run_result *r)
+{
+	int why[MAX_MISMATCHES];
+
+	if (!r->v.n || r->mismatches > r->v.n || known_explain(p, &r->t, &r->v, c->facts, why) >= 0)
+		return false;
+	for (unsigned i = 0; i < r->v.n; i++)
+		case_diag(c, "platform fact %s: op %d (line %u): %s: expected %s, got %s",
+			  known_table[why[i]].name, r->v.m[i].step, r->v.m[i].line, r->v.m[i].field,
+			  r->v.m[i].expected, r->v.m[i].observed);
+	case_skip(c, "platform fact: %s", known_table[why[0]].what);
+	return true;
+}
+
 /* Mismatches of a run become this case's failure diagnostics. */
-static int report(struct case_ctx *c, const struct run_result *r)
+static int report(struct case_ctx *c, const struct program *p, const struct run_result *r)
 {
 	for (unsigned i = 0; i < NOTE_COUNT; i++)
 		if (r->e.notes & (1u << i))
 			case_diag(c, "expectation: %s", expected_note(i));
+	if (explained(c, p, r))
+		return 0;
 	for (unsigned i = 0; i < r->v.n; i++) {
 		const struct mismatch *m = &r->v.m[i];
 
@@ -108,7 +130,7 @@ int case_run(struct case_ctx *c, const struct program *p)
 		case_fail(c, "cannot run program: %s", kvm_last_error());
 		return -1;
 	}
-	return report(c, &r);
+	return report(c, p, &r);
 }
 
 int case_run_on(struct case_ctx *c, struct vm *vm, const struct program *p, bool setup_done)
@@ -117,7 +139,7 @@ int case_run_on(struct case_ctx *c, struct vm *vm, const struct program *p, bool
 	struct exec_opts o = { .timeout_ms = 2000, .setup_done = setup_done };
 
 	run_program_on(vm, p, c->facts, &o, &r);
-	return report(c, &r);
+	return report(c, p, &r);
 }
 
 int case_run_text(struct case_ctx *c, const char *text)

@@ -99,7 +99,8 @@ static int collect(struct conform_case *cases)
 {
 	const struct conform_case *groups[] = { capability_cases, filter_ioctl_cases,
 						host_cases,	  matrix_cases,
-						vcpu_cases,	  lifecycle_cases };
+						vcpu_cases,	  lifecycle_cases,
+						implicit_cases };
 	int n = 0;
 
 	for (unsigned i = 0; i < conform_programs_len && n < MAX_CASES; i++, n++) {

@@ -51,6 +51,7 @@ extern const struct conform_case host_cases[];
 extern const struct conform_case matrix_cases[];
 extern const struct conform_case vcpu_cases[];
 extern const struct conform_case lifecycle_cases[];
+extern const struct conform_case implicit_cases[];
 
 /* A "# " diagnostic line for this case (KTAP and JUnit show them). */
 void case_diag(struct case_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

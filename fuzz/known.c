@@ -4,6 +4,8 @@
 #include "known.h"
 #include "msr_index.h"
 #include "msr_table.h"
+#include "oracle.h"
+#include "oracle_backend.h"
 
 /* measured on kvm_pvm 6.18: toggling either re-runs a held access; SCE, LMA do not */
 #define EFER_F1_BITS ((1ull << 8) | (1ull << 11)) /* LME, NXE */
@@ -29,6 +31,16 @@ const struct known_desc known_table[KNOWN_COUNT] = {
 				 "kvm_pvm: PAT, SPEC_CTRL, PRED_CMD and MISC_FEATURES_ENABLES take "
 				 "values upstream refuses (corpus/findings F3)",
 				 { REQ_NOT_KVM_PVM } },
+	[KNOWN_F4_TCG_NONCANONICAL] = { "f4-tcg-noncanonical",
+					"QEMU TCG: a guest WRMSR the CPU handles itself takes a "
+					"value of FS_BASE, GS_BASE, KERNEL_GS_BASE, LSTAR or CSTAR "
+					"that is not canonical, where hardware raises #GP "
+					"(corpus/findings F4)",
+					{ REQ_NOT_TCG } },
+	[KNOWN_F5_TCG_SYSENTER] = { "f5-tcg-sysenter",
+				    "QEMU TCG: a guest WRMSR the CPU handles itself keeps bits 63:32 "
+				    "of SYSENTER_EIP/ESP, which AMD hardware drops (corpus/findings F5)",
+				    { REQ_NOT_TCG } },
 };
 
 bool known_applies(int k, const struct kernel_facts *f)
@@ -314,6 +326,91 @@ static bool is_f3(const struct program *p, const struct trace *t, const struct m
 	}
 	return false;
 }
+/* The filter in force when step n runs: the set-up one, then each host filter installed. */
+static const struct prog_filter *filter_at(const struct program *p, const struct trace *t, int n)
+{
+	unsigned cur = t->setup_filter_err == 0 ? p->setup_filter : HOST_FILTER_NONE;
+
+	for (int k = 0; k < n; k++)
+		if (p->steps[k].kind == STEP_HOST_FILTER && t->h[k].ran && t->h[k].ret == 0)
+			cur = (unsigned)p->steps[k].h.arg;
+	return cur < p->nfilters && cur < PROG_MAX_FILTERS ? &p->filters[cur] : NULL;
+}
+
+/* Guest step k is a WRMSR the CPU handled itself (oracle_backend.c) and took: no exit, no fault. */
+static bool cpu_took_write(const struct program *p, const struct trace *t,
+			   const struct kernel_facts *f, int k)
+{
+	const struct step *s = &p->steps[k];
+	const struct prog_filter *flt;
+	uint32_t index;
+
+	if (!step_is_guest(s->kind) || !step_is_write(s->kind) || s->g.fep || s->g.cpl != 0)
+		return false;
+	index = guest_index(&s->g);
+	flt = filter_at(p, t, k);
+	if (backend_passthrough(f, index, true) != PASS_YES ||
+	    (flt && !oracle_filter_allows(flt, index, RANGE_WRITE)))
+		return false;
+	return t->g[k].ran && !t->g[k].exited && !t->g[k].faulted;
+}
+
+/* F4: a value of an address MSR the CPU should have refused. */
+static bool f4_write(const struct kernel_facts *f, uint32_t index, uint64_t val)
+{
+	struct cpu_write w;
+
+	return backend_cpu_write(f, index, val, &w) && w.gp && !w.ok;
+}
+
+/* F5: a SYSENTER_EIP/ESP value with an upper half the CPU should have dropped. */
+static bool f5_write(const struct kernel_facts *f, uint32_t index, uint64_t val)
+{
+	(void)f;
+	return (index == MSR_SYSENTER_ESP || index == MSR_SYSENTER_EIP) && val >> 32;
+}
+
+/* Step s reads index on vcpu: a guest read, or a host GET listing it. */
+static bool reads_index(const struct step *s, unsigned vcpu, uint32_t index)
+{
+	if (s->vcpu != vcpu)
+		return false;
+	if (step_is_guest(s->kind))
+		return !step_is_write(s->kind) && guest_index(&s->g) == index;
+	if (s->kind != STEP_HOST_GET_MSRS)
+		return false;
+	for (unsigned i = 0; i < s->h.nlist && i < PROG_MAX_HOST_MSRS; i++)
+		if (s->h.list[i].index == index)
+			return true;
+	return false;
+}
+
+/*
+ * A platform fact of QEMU's TCG (F4, F5): the mismatch is a guest write the
+ * CPU took where the hardware's rule (bad) says otherwise, or a later read of
+ * the MSR that write left on its vCPU.
+ */
+static bool is_tcg_taken(const struct program *p, const struct trace *t,
+			 const struct kernel_facts *f, const struct mismatch *m,
+			 bool (*bad)(const struct kernel_facts *, uint32_t, uint64_t))
+{
+	const struct step *s;
+
+	if (m->step < 0 || m->step >= p->nsteps || m->step == t->abort_step)
+		return false;
+	for (int k = 0; k <= m->step; k++) {
+		const struct step *w = &p->steps[k];
+
+		if (!cpu_took_write(p, t, f, k) ||
+		    !bad(f, guest_index(&w->g), guest_wrmsr_value(&w->g)))
+			continue;
+		s = &p->steps[m->step];
+		if (k == m->step || reads_index(s, w->vcpu, guest_index(&w->g)))
+			return true;
+	}
+	return false;
+}
+
 static int explain_one(const struct program *p, const struct trace *t, const struct mismatch *m,
 		       const struct kernel_facts *f)
 {
@@ -325,6 +422,10 @@ static int explain_one(const struct program *p, const struct trace *t, const str
 		return KNOWN_F2_MISC_ENABLE;
 	if (known_applies(KNOWN_F3_UNCHECKED, f) && is_f3(p, t, m))
 		return KNOWN_F3_UNCHECKED;
+	if (known_applies(KNOWN_F4_TCG_NONCANONICAL, f) && is_tcg_taken(p, t, f, m, f4_write))
+		return KNOWN_F4_TCG_NONCANONICAL;
+	if (known_applies(KNOWN_F5_TCG_SYSENTER, f) && is_tcg_taken(p, t, f, m, f5_write))
+		return KNOWN_F5_TCG_SYSENTER;
 	return KNOWN_NONE;
 }
 

@@ -33,6 +33,11 @@ static bool not_kvm_pvm(const struct kernel_facts *f)
 	return f->backend != BACKEND_KVM_PVM;
 }
 
+static bool not_tcg(const struct kernel_facts *f)
+{
+	return !f->tcg;
+}
+
 const struct requirement_desc requirement_table[REQ_COUNT] = {
 	[REQ_NONE] = { NULL, NULL, NULL },
 	[REQ_FORCE_EMULATION] = {
@@ -58,6 +63,11 @@ const struct requirement_desc requirement_table[REQ_COUNT] = {
 	[REQ_NOT_KVM_PVM] = {
 		"not-kvm_pvm", not_kvm_pvm,
 		"known deviation of the kvm_pvm backend (docs/spec.md §9, corpus/findings)",
+	},
+	[REQ_NOT_TCG] = {
+		"not-tcg", not_tcg,
+		"known deviation of QEMU's TCG CPU model under this kernel (docs/spec.md §9, "
+		"corpus/findings)",
 	},
 };
 

@@ -15,6 +15,7 @@ enum requirement {
 	REQ_NO_WRMSRNS, /* "no-wrmsrns" */
 	REQ_NO_IGNORE_MSRS, /* "no-ignore-msrs" */
 	REQ_NOT_KVM_PVM, /* "not-kvm_pvm" */
+	REQ_NOT_TCG, /* "not-tcg" */
 	REQ_COUNT,
 };
 

@@ -76,6 +76,10 @@ static void test_predicates(void)
 	expect(&f, REQ_NOT_KVM_PVM, true);
 	f.backend = BACKEND_KVM_INTEL;
 	expect(&f, REQ_NOT_KVM_PVM, true);
+
+	expect(&f, REQ_NOT_TCG, true);
+	f.tcg = true;
+	expect(&f, REQ_NOT_TCG, false);
 }
 
 /* The texts the conformance report shows as skip reasons: unchanged from the old runner. */
@@ -95,6 +99,8 @@ static void test_reasons(void)
 		  "kvm.ignore_msrs=Y: unknown MSRs succeed silently and never exit" },
 		{ REQ_NOT_KVM_PVM,
 		  "known deviation of the kvm_pvm backend (docs/spec.md §9, corpus/findings)" },
+		{ REQ_NOT_TCG, "known deviation of QEMU's TCG CPU model under this kernel "
+			       "(docs/spec.md §9, corpus/findings)" },
 	};
 	static const char *tokens[] = {
 		[REQ_FORCE_EMULATION] = "force-emulation",
@@ -103,6 +109,7 @@ static void test_reasons(void)
 		[REQ_NO_WRMSRNS] = "no-wrmsrns",
 		[REQ_NO_IGNORE_MSRS] = "no-ignore-msrs",
 		[REQ_NOT_KVM_PVM] = "not-kvm_pvm",
+		[REQ_NOT_TCG] = "not-tcg",
 	};
 
 	CHECK_EQ(sizeof(want) / sizeof(want[0]), REQ_COUNT - 1);
