@@ -326,6 +326,7 @@ static bool is_f3(const struct program *p, const struct trace *t, const struct m
 	}
 	return false;
 }
+
 /* The filter in force when step n runs: the set-up one, then each host filter installed. */
 static const struct prog_filter *filter_at(const struct program *p, const struct trace *t, int n)
 {

@@ -20,9 +20,9 @@ enum known_id {
 	KNOWN_WRMSRNS_INTERNAL_ERROR, /* kvm_pvm: CPL0 WRMSRNS ends KVM_RUN in an internal error */
 	KNOWN_F1_EFER_PENDING, /* kvm_pvm: a held access runs again after a host NXE/LME toggle */
 	KNOWN_F2_MISC_ENABLE, /* kvm_pvm: guest MISC_ENABLE writes of bits 7, 11, 12 are taken */
+	KNOWN_F3_UNCHECKED, /* kvm_pvm: PAT, SPEC_CTRL, PRED_CMD, MISC_FEATURES_ENABLES take any value */
 	KNOWN_F4_TCG_NONCANONICAL, /* QEMU TCG: the CPU takes a non-canonical address MSR value */
 	KNOWN_F5_TCG_SYSENTER, /* QEMU TCG: the CPU keeps SYSENTER_EIP/ESP bits 63:32 */
-	KNOWN_F3_UNCHECKED, /* kvm_pvm: PAT, SPEC_CTRL, PRED_CMD, MISC_FEATURES_ENABLES take any value */
 	KNOWN_COUNT,
 };
 

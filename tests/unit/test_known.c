@@ -278,12 +278,57 @@ static void test_signature(void)
 	CHECK(!strcmp(sig, "kernel/health/warning"), "%s", sig);
 }
 
+/* kvm_amd under QEMU TCG, an AMD guest: the CPU handles LSTAR and SYSENTER_EIP (oracle_backend.c). */
+static void tcg_facts(bool tcg)
+{
+	facts_reset();
+	F.va_bits = F.cpu_va_bits = 48;
+	snprintf(F.guest_vendor_id, sizeof(F.guest_vendor_id), "AuthenticAMD");
+	F.guest_vendor = VENDOR_AMD;
+	F.tcg = tcg;
+}
+
+/* F4, F5: what TCG's CPU takes where hardware refuses or truncates, and the reads that follow. */
+static void test_tcg(void)
+{
+	static const enum kvm_backend amd = BACKEND_KVM_AMD;
+
+	tcg_facts(true);
+	load("setup mask=INVAL\nwrmsr LSTAR 0x8000000000000000\nrdmsr LSTAR\n");
+	ran_ok(0, 0, 0x80000000); /* taken, no exit: hardware raises #GP */
+	ran_ok(1, 0, 0x80000000);
+	CHECK_EQ(explain(&amd), -1);
+	CHECK_EQ(why[0], KNOWN_F4_TCG_NONCANONICAL);
+	CHECK_EQ(why[1], KNOWN_F4_TCG_NONCANONICAL);
+	tcg_facts(false); /* on hardware the same trace is a finding */
+	CHECK_EQ(explain(&amd), 0);
+
+	/* a filter that denies the write makes it KVM's: KVM taking it is no TCG fact */
+	tcg_facts(true);
+	load("setup mask=INVAL filter=0\nfilter 0 default=allow\n\trange write LSTAR 1 deny\nend\n"
+	     "wrmsr LSTAR 0x8000000000000000\n");
+	T.setup_filter_err = 0;
+	ran_ok(0, 0, 0x80000000);
+	CHECK_EQ(explain(&amd), 0);
+
+	load("setup mask=INVAL\nwrmsr SYSENTER_EIP 0xffffffff81000000\nrdmsr SYSENTER_EIP\n");
+	ran_ok(0, 0x81000000, 0xffffffff);
+	ran_ok(1, 0x81000000, 0xffffffff); /* an AMD CPU keeps bits 31:0 */
+	CHECK_EQ(explain(&amd), -1);
+	CHECK_EQ(why[0], KNOWN_F5_TCG_SYSENTER);
+	/* an upper half no guest write of TCG's put there is a finding */
+	load("setup mask=INVAL\nrdmsr SYSENTER_EIP\n");
+	ran_ok(0, 0, 0xffffffff);
+	CHECK_EQ(explain(&amd), 0);
+}
+
 int main(void)
 {
 	test_wrmsrns();
 	test_f1();
 	test_f2();
 	test_f3();
+	test_tcg();
 	test_words();
 	test_signature();
 	return unit_summary("known");
