@@ -542,6 +542,8 @@ const char *expected_note(unsigned i)
 		"svm_set_msr; the CPU itself for the guest's writes)",
 		"kvm_amd, an Intel guest vendor: SYSENTER_EIP/ESP are intercepted and keep all 64 "
 		"bits (svm.c svm_set_msr, sysenter_eip_hi)",
+		"kvm_amd: the x2APIC TPR loses bits 3:0 once the vCPU runs (svm.c sync_cr8_to_lapic: "
+		"V_TPR holds CR8's four bits)",
 	};
 
 	return i < NOTE_COUNT ? text[i] : NULL;

@@ -238,6 +238,26 @@ unsigned backend_sysenter_stored(const struct kernel_facts *f, uint32_t index, u
 	return out[0] == out[1] ? 1 : 2;
 }
 
+/*
+ * lapic.c kvm_lapic_reg_write keeps TPR bits 7:0. svm.c then syncs it with
+ * V_TPR, CR8's four bits, around every run (sync_lapic_to_cr8 before,
+ * sync_cr8_to_lapic after, while CR8 writes are not intercepted: nothing is
+ * pending here), so once the vCPU has run bits 3:0 are gone: at once for a
+ * guest write (an exit ends every run), after the next run for a host one.
+ * Same in 6.1.192 and 6.12.117. With x2AVIC the x2APIC MSRs are PASS_MAYBE
+ * and nothing is known of the value anyway.
+ */
+unsigned backend_tpr_stored(const struct kernel_facts *f, uint64_t val, bool host, uint64_t *out)
+{
+	out[0] = val & 0xff;
+	if (f->backend != BACKEND_KVM_AMD)
+		return 1;
+	out[1] = val & 0xf0;
+	if (!host)
+		out[0] = out[1];
+	return out[0] == out[1] ? 1 : 2;
+}
+
 uint32_t backend_notes(const struct kernel_facts *f, uint32_t index, bool guest, bool write)
 {
 	uint32_t notes = 0;
@@ -246,5 +266,7 @@ uint32_t backend_notes(const struct kernel_facts *f, uint32_t index, bool guest,
 		notes |= f->backend == BACKEND_KVM_AMD ? NOTE_CPU_SVM : NOTE_CPU_VMX;
 	if (f->backend == BACKEND_KVM_AMD && is_sysenter_addr(index) && backend_vendor_known(f))
 		notes |= backend_guest_intel(f) ? NOTE_SYSENTER_INTEL : NOTE_SYSENTER_LOW32;
+	if (f->backend == BACKEND_KVM_AMD && index == MSR_X2APIC_TPR)
+		notes |= NOTE_TPR_CR8;
 	return notes;
 }

@@ -54,6 +54,12 @@ bool backend_cpu_write(const struct kernel_facts *f, uint32_t index, uint64_t va
 unsigned backend_sysenter_stored(const struct kernel_facts *f, uint32_t index, uint64_t val,
 				 uint64_t *out);
 
+/*
+ * What KVM keeps of a write of val to the x2APIC TPR, by the guest or the
+ * host, as later reads see it (out has room for 2).
+ */
+unsigned backend_tpr_stored(const struct kernel_facts *f, uint64_t val, bool host, uint64_t *out);
+
 /* The NOTE_* bits (trace.h) an access of index by the guest or the host makes the oracle choose. */
 uint32_t backend_notes(const struct kernel_facts *f, uint32_t index, bool guest, bool write);
 

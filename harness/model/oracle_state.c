@@ -262,14 +262,12 @@ static enum write_class judge_tpr(const struct oracle_state *st, unsigned v, con
 	return val >> 32 ? WRITE_INVAL : WRITE_OK;
 }
 
+/* TASKPRI keeps bits 7:0; kvm_amd loses bits 3:0 to CR8 once the vCPU runs (oracle_backend.c). */
 static unsigned stored_tpr(const struct oracle_state *st, const uint64_t *cur, uint64_t val,
 			   bool host, uint64_t *out)
 {
-	(void)st;
 	(void)cur;
-	(void)host;
-	out[0] = val & 0xff;
-	return 1;
+	return backend_tpr_stored(st->f, val, host, out);
 }
 
 /*

@@ -88,7 +88,8 @@ struct host_exp {
 #define NOTE_CPU_VMX 0x10u /* kvm_intel: the CPU handled a guest access itself */
 #define NOTE_SYSENTER_LOW32 0x20u /* kvm_amd, non-Intel guest: SYSENTER_EIP/ESP keep 32 bits */
 #define NOTE_SYSENTER_INTEL 0x40u /* kvm_amd, Intel guest: SYSENTER_EIP/ESP keep 64 bits */
-#define NOTE_COUNT 7
+#define NOTE_TPR_CR8 0x80u /* kvm_amd: the x2APIC TPR loses bits 3:0 to CR8 once the vCPU runs */
+#define NOTE_COUNT 8
 
 struct expected {
 	struct guest_exp g[PROG_MAX_STEPS];

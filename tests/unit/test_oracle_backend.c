@@ -230,6 +230,36 @@ static void test_oracle_maybe(void)
 	CHECK_ALTS(w, "exit INVAL 100000000 -> ok | gp");
 }
 
+/* kvm_amd syncs the TPR with CR8 around every run: a guest's write reads back without bits 3:0. */
+static void test_oracle_tpr(void)
+{
+	static const uint32_t idx[] = { MSR_X2APIC_TPR };
+	static const uint64_t val[] = { 0x1ff };
+	int w, r, set, r2;
+
+	for (int b = BACKEND_KVM_AMD; b <= BACKEND_KVM_PVM; b++) {
+		facts_on((enum kvm_backend)b, 12, 1);
+		F.tcg = true; /* no x2AVIC: kvm_amd intercepts the x2APIC MSRs */
+		prog_reset(ALL);
+		w = fx_wr(MSR_X2APIC_TPR, 0x1ff);
+		r = fx_rd(MSR_X2APIC_TPR);
+		set = fx_msrs(STEP_HOST_SET_MSRS, 1, 1, idx, val);
+		r2 = fx_rd(MSR_X2APIC_TPR);
+		predict();
+		CHECK_ALTS(w, "ok");
+		CHECK_HOST(set, "ret 1");
+		if (b == BACKEND_KVM_AMD) {
+			CHECK_ALTS(r, "ok f0:0");
+			CHECK_ALTS(r2,
+				   "ok f0:0 | ok ff:0"); /* whether it ran since: not modelled */
+			CHECK(E.notes & NOTE_TPR_CR8, "the note says so");
+		} else {
+			CHECK_ALTS(r, "ok ff:0");
+			CHECK_ALTS(r2, "ok ff:0");
+		}
+	}
+}
+
 /* The 6.13 canonical checks reached 6.12.41; Debian's 6.1 names its release 6.1.0-N. */
 static void test_kernel_sub(void)
 {
@@ -256,6 +286,7 @@ int main(void)
 	test_oracle_cpu_path();
 	test_oracle_sysenter();
 	test_oracle_maybe();
+	test_oracle_tpr();
 	test_kernel_sub();
 	return unit_summary("oracle_backend");
 }
