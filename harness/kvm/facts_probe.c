@@ -126,6 +126,11 @@ static int probe_cpuid(struct vm *vm, struct kernel_facts *f)
 	f->has_wrmsrns = e && (e->eax & (1u << 19));
 	e = cpuid_find(c, 7, 0);
 	f->has_tsc_adjust = e && (e->ebx & (1u << 1));
+	f->has_pred_cmd = e && (e->edx & (1u << 26)); /* SPEC_CTRL */
+	e = cpuid_find(c, 0x80000008, 0);
+	f->has_pred_cmd |= e && (e->ebx & (1u << 12)); /* AMD_IBPB */
+	e = cpuid_find(c, 0x80000021, 0);
+	f->has_pred_cmd |= e && (e->eax & (1u << 27)); /* SBPB */
 	/* cpuid.c cpuid_query_maxphyaddr: 36 without the leaf */
 	e = cpuid_find(c, 0x80000008, 0);
 	f->maxphyaddr = e && (e->eax & 0xff) ? e->eax & 0xff : 36;
@@ -353,8 +358,9 @@ void facts_print(const struct kernel_facts *f, FILE *out)
 	    f->has_wrmsrns ? "in CPUID" : "not in CPUID", f->va_bits, f->cpu_va_bits);
 	fprintf(out, "guest CPU vendor %s, hardware %s\n",
 		f->guest_vendor_id[0] ? f->guest_vendor_id : "(none)", facts_platform_text(f));
-	fprintf(out, "guest MAXPHYADDR %u, TSC_ADJUST %s, memory [0, 0x%llx)\n", f->maxphyaddr,
-		f->has_tsc_adjust ? "in CPUID" : "not in CPUID",
+	fprintf(out, "guest MAXPHYADDR %u, TSC_ADJUST %s, PRED_CMD %s, memory [0, 0x%llx)\n",
+		f->maxphyaddr, f->has_tsc_adjust ? "in CPUID" : "not in CPUID",
+		f->has_pred_cmd ? "in CPUID" : "not in CPUID",
 		(unsigned long long)f->guest_mem_end);
 	for (unsigned i = 0; i < msr_table_len; i++) {
 		const struct msr_info *m = &msr_table[i];

@@ -56,6 +56,7 @@ struct kernel_facts {
 	unsigned cpu_va_bits; /* the CPU's own (accesses it handles): 57 if it has LA57, else 48 */
 	unsigned maxphyaddr; /* the vCPU's CPUID.80000008H:EAX[7:0] (36 without the leaf) */
 	bool has_tsc_adjust; /* the vCPU's CPUID.(7,0):EBX[1] */
+	bool has_pred_cmd; /* CPUID SPEC_CTRL, AMD_IBPB or SBPB (guest_has_pred_cmd_msr) */
 	uint64_t guest_mem_end; /* guest memory is [0, guest_mem_end) (harness/kvm/vm.c) */
 	struct msr_fact msr[128]; /* parallel to msr_table */
 };

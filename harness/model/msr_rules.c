@@ -15,6 +15,7 @@
 #define MSR_MC0_CTL2 0x280u
 #define MSR_KVM_ASYNC_PF_EN 0x4b564d02u
 #define MSR_KVM_PV_EOI_EN 0x4b564d04u
+#define MSR_PRED_CMD 0x49u
 
 /* mtrr.c valid_mtrr_type: UC, WC, WT, WP, WB. */
 static bool mtrr_type_ok(uint64_t t)
@@ -148,6 +149,9 @@ static enum write_class value_rule(const struct msr_info *m, uint64_t val)
 enum write_class msr_rule_write(const struct msr_info *m, const struct rule_ctx *c, uint64_t val)
 {
 	if (mc_bank_missing(m, c))
+		return WRITE_INVAL;
+	/* x86.c kvm_set_msr_common: guest_has_pred_cmd_msr, for any value */
+	if (m->index == MSR_PRED_CMD && !c->host && !c->f->has_pred_cmd)
 		return WRITE_INVAL;
 	switch (m->rule) {
 	case RULE_LISTS:

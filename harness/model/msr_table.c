@@ -382,7 +382,8 @@ const struct msr_info msr_table[] = {
 	    VALID_LIST(zero_valid),
 	    INVALID(0x100000000ull, 0x8000000000000000ull, 0xffffffffffffffffull)),
 	/* x86.c kvm_set_msr_common, MSR_IA32_PRED_CMD: only IBPB (0) and SBPB (7), each
-	 * if the guest CPUID and the host have it; no read handler (write-only). */
+	 * if the guest CPUID and the host have it; a guest whose CPUID has none of SPEC_CTRL,
+	 * AMD_IBPB, SBPB fails every write (msr_rules.c); no read handler (write-only). */
 	ROW(.name = "PRED_CMD", .index = 0x49, .id = 118, .rule = RULE_VENDOR, .read = READ_NONE,
 	    .rsvd = 0xffffffffffffff7eull, .open = 0x81, VALID_LIST(zero_valid),
 	    INVALID(0x2, 0x4, 0x40, 0x100, 0x8000000000000000ull)),

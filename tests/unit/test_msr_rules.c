@@ -16,6 +16,7 @@ static void facts_lists(void)
 	F.maxphyaddr = 48;
 	F.guest_vendor = VENDOR_AMD;
 	F.has_tsc_adjust = true;
+	F.has_pred_cmd = true;
 	F.guest_mem_end = 8u << 20;
 	fx_initial("APIC_BASE", 0xfee00900, 0xfee00800);
 	fx_initial("MCG_CAP", 32, 32);
@@ -243,6 +244,10 @@ static void test_vendor_rules(void)
 	RULE("PRED_CMD", false, 0, WRITE_OK);
 	RULE("PRED_CMD", false, 0x80, WRITE_MAYBE);
 	RULE("PRED_CMD", false, 0x2, WRITE_INVAL);
+	F.has_pred_cmd = false; /* no SPEC_CTRL, AMD_IBPB nor SBPB: a guest write of 0 fails too */
+	RULE("PRED_CMD", false, 0, WRITE_INVAL);
+	RULE("PRED_CMD", true, 0, WRITE_OK);
+	F.has_pred_cmd = true;
 	RULE("XSS", false, 0, WRITE_OK);
 	RULE("XSS", false, 0x100, WRITE_INVAL);
 	RULE("DEBUGCTL", false, 0, WRITE_OK);
