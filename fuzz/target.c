@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "campaign_hook.h"
 #include "execute.h"
 #include "facts_probe.h"
 #include "feedback.h"
@@ -89,6 +90,7 @@ void fuzz_print_stats(FILE *out)
 
 void fuzz_finding(const char *sig)
 {
+	campaign_hook_finding(sig);
 	fprintf(stderr, "msrexit-finding: %s\n", sig);
 	fflush(stderr);
 	abort();
@@ -211,6 +213,7 @@ int fuzz_run_input(const uint8_t *data, size_t size, char *sig)
 	if (!fz.ready && fuzz_target_init(fz.name))
 		exit(EXIT_BAD_INPUT);
 	fz.stats.inputs++;
+	campaign_hook_begin(data, size); /* kept before the kernel sees it */
 	program_decode(data, size, &p);
 	kcov_begin(&fz.kcov);
 	st = run_program_reused(&fz.pool, &p, fz.f, &fz.health, BATCH_TIMEOUT_MS, &r);
@@ -224,7 +227,7 @@ int fuzz_run_input(const uint8_t *data, size_t size, char *sig)
 	if (r.reset_note[0])
 		fz.stats.vm_remade++;
 	add_feedback(&p, &r.t);
-	if (!judge(&p, &r, sig))
+	if (!judge(&p, &r, sig) || !campaign_hook_wanted(sig))
 		return 0;
 	print_finding(&p, &r);
 	return 1;
