@@ -12,6 +12,7 @@ int cmd_conform(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_repro(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);
+int cmd_campaign(int argc, char **argv);
 
 /* true if argv has -h or --help; prints usage then. */
 int wants_help(int argc, char **argv, const char *usage);

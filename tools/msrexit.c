@@ -16,6 +16,7 @@ static const struct {
 	{ "run", cmd_run, "run programs on /dev/kvm and check them against the oracle" },
 	{ "repro", cmd_repro, "replay one input with its whole trace; --emit-c writes it as C" },
 	{ "minimize", cmd_minimize, "shrink a failing input, keeping its signature" },
+	{ "campaign", cmd_campaign, "a time-boxed fuzzing campaign on a workdir, with a report" },
 	{ "conform", cmd_conform, "run the named conformance suite (KTAP, JUnit)" },
 	{ "asm", cmd_asm, "text program -> binary program" },
 	{ "disasm", cmd_disasm, "binary (or text) program -> canonical text" },
