@@ -19,11 +19,16 @@ struct logged {
 	char sig[FUZZ_SIG_MAX];
 };
 
+/*
+ * The crash files already triaged, as a set of their paths' hashes (open
+ * addressing, 0 for empty): a long libFuzzer campaign keeps tens of thousands,
+ * looked at every second.
+ */
 static struct {
 	struct logged *log;
 	size_t nlog, caplog;
-	uint64_t *seen; /* hashes of the crash files' paths already triaged */
-	size_t nseen, capseen;
+	uint64_t *seen;
+	size_t nseen, capseen; /* capseen: a power of two */
 } tr;
 
 static void grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -43,23 +48,47 @@ static void grow(void **p, size_t *cap, size_t need, size_t elem)
 
 static uint64_t path_hash(const char *s)
 {
-	return input_hash((const uint8_t *)s, strlen(s));
+	uint64_t h = input_hash((const uint8_t *)s, strlen(s));
+
+	return h ? h : 1;
+}
+
+static uint64_t *seen_slot(uint64_t *set, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (set[i] && set[i] != h)
+		i = (i + 1) & (cap - 1);
+	return &set[i];
 }
 
 static bool seen(const char *rel)
 {
-	uint64_t h = path_hash(rel);
-
-	for (size_t i = 0; i < tr.nseen; i++)
-		if (tr.seen[i] == h)
-			return true;
-	return false;
+	return tr.capseen && *seen_slot(tr.seen, tr.capseen, path_hash(rel));
 }
 
 static void mark_seen(const char *rel)
 {
-	grow((void **)&tr.seen, &tr.capseen, tr.nseen + 1, sizeof(*tr.seen));
-	tr.seen[tr.nseen++] = path_hash(rel);
+	uint64_t *slot;
+
+	if (2 * (tr.nseen + 1) > tr.capseen) {
+		size_t cap = tr.capseen ? tr.capseen * 2 : 1024;
+		uint64_t *set = calloc(cap, sizeof(*set));
+
+		if (!set) {
+			fprintf(stderr, "msrexit campaign: out of memory\n");
+			exit(2);
+		}
+		for (size_t i = 0; i < tr.capseen; i++)
+			if (tr.seen[i])
+				*seen_slot(set, cap, tr.seen[i]) = tr.seen[i];
+		free(tr.seen);
+		tr.seen = set;
+		tr.capseen = cap;
+	}
+	slot = seen_slot(tr.seen, tr.capseen, path_hash(rel));
+	tr.nseen += !*slot;
+	*slot = path_hash(rel);
 }
 
 static struct finding *finding_of(struct campaign *c, const char *sig, bool *is_new)

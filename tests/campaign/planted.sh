@@ -50,4 +50,9 @@ for sig in $sigs; do
 	expect 0 "$bin" run "$prog"
 	grep -qF "<code>$sig</code>" "$w/report.html" || fail "report.html lacks $sig"
 done
+# the next start on the workdir triages no crash file twice
+cp "$w/findings/triage.tsv" "$tmp/triage.before"
+MSREXIT_INJECT=reply-data expect 1 "$bin" campaign --time 0 --workdir "$w" --fuzzer "$target"
+cmp -s "$w/findings/triage.tsv" "$tmp/triage.before" || fail "crash files triaged again"
+[ "$(cut -f4 "$w/findings/triage.tsv" | sort | uniq -d)" = "" ] || fail "a crash file twice"
 echo "campaign planted: ok ($engine: $(echo "$sigs" | tr '\n' ' ')$files crash files)"
