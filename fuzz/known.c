@@ -303,9 +303,9 @@ static bool in_set_list(const struct step *s, const struct step *set)
 }
 
 /*
- * F3: a write the kernel should have refused, or a later access on its vCPU
- * to an F3 MSR or, after a host SET that went on past its F3 entry, to any
- * MSR that SET listed.
+ * F3: a write the kernel should have refused, the registers and events after
+ * it when it was to be held, or a later access on its vCPU to an F3 MSR or,
+ * after a host SET that went on past its F3 entry, to any MSR that SET listed.
  */
 static bool is_f3(const struct program *p, const struct trace *t, const struct mismatch *m)
 {
@@ -316,6 +316,12 @@ static bool is_f3(const struct program *p, const struct trace *t, const struct m
 	s = &p->steps[m->step];
 	if (touches_f3(s) && f3_written(p, t, m->step))
 		return true;
+	if (s->kind == STEP_HOST_GET_REGS || s->kind == STEP_HOST_GET_EVENTS) {
+		/* a held write taken instead of exiting: the vCPU is past it */
+		int g = last_guest_step(p, m->step, s->vcpu);
+
+		return g >= 0 && f3_written(p, t, g);
+	}
 	for (int k = 0; k < m->step; k++) {
 		const struct step *w = &p->steps[k];
 

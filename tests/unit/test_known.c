@@ -226,6 +226,16 @@ static void test_f3(void)
 	CHECK_EQ(explain(&pvm), -1);
 	T.g[2].rax = 0xd00; /* EFER was not in the SET */
 	CHECK_EQ(V.m[explain(&pvm)].step, 2);
+	/* a write to be held at its exit was taken: the registers show it done */
+	load("setup mask=INVAL\nwrmsr SPEC_CTRL 0x8000000000000000 hold\nhost regs\n");
+	ran_ok(0, P.steps[0].g.rax, P.steps[0].g.rdx);
+	T.h[1].ran = true;
+	T.h[1].nvals = 3;
+	T.h[1].vals[0] = 2;
+	T.h[1].vals[1] = P.steps[0].g.rax;
+	T.h[1].vals[2] = P.steps[0].g.rdx;
+	CHECK_EQ(explain(&pvm), -1);
+	CHECK_EQ(explain(&other), 0);
 }
 
 static void test_words(void)
