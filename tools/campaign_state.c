@@ -281,7 +281,8 @@ int state_begin(struct campaign *c)
 		fprintf(stderr, "msrexit campaign: cannot write the state in %s\n", c->dir);
 		return -1;
 	}
-	tell_kernel_log(c);
+	if (c->o.seconds > 0)
+		tell_kernel_log(c);
 	return 0;
 }
 
