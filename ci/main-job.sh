@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# main-job.sh - the main job on this machine's KVM: kernel facts, the conformance suite, the corpus.
+# main-job.sh - the main job on this machine's KVM: kernel facts, the conformance suite, the corpus, a short fuzz campaign.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=build/msrexit
@@ -13,7 +13,16 @@ echo "== corpus: seeds and regressions"
 progs=(corpus/seeds/*.msr corpus/regressions/*.msr)
 $bin run -q "${progs[@]}"
 corpus=$?
+echo "== a short fuzz campaign (AFL++, ${MSREXIT_CAMPAIGN_TIME:-60s}; report in build/campaign/report.txt and .html)"
+$bin campaign --time "${MSREXIT_CAMPAIGN_TIME:-60s}" --jobs "$(nproc)" --workdir build/campaign \
+	--engine afl --fuzzer build-afl/fuzz/msrexit-afl
+campaign=$?
 echo "== summary"
 [ $conform -eq 0 ] && echo "conformance: ok" || echo "conformance: FAILED (status $conform)"
 [ $corpus -eq 0 ] && echo "corpus: all ${#progs[@]} programs ok" || echo "corpus: FAILED (status $corpus)"
-[ $conform -eq 0 ] && [ $corpus -eq 0 ]
+case $campaign in
+0) echo "fuzz campaign: no finding (build/campaign/report.txt)" ;;
+1) echo "fuzz campaign: FINDINGS (build/campaign/report.txt)" ;;
+*) echo "fuzz campaign: FAILED to run (status $campaign)" ;;
+esac
+[ $conform -eq 0 ] && [ $corpus -eq 0 ] && [ $campaign -eq 0 ]

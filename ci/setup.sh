@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/install-deps.sh
 ci/build.sh release
+ci/build.sh afl # the fuzz target of the main job's short campaign (AFL++)
 exec ci/main-job.sh
