@@ -83,7 +83,8 @@ void fuzz_print_stats(FILE *out)
 	if (fz.stats.foreign_warnings)
 		fprintf(out, ", WARNINGs injected by other msrexit processes %lu",
 			fz.stats.foreign_warnings);
-	fprintf(out, ", VM pool: %lu VMs made, %lu inputs on a VM set up for them, %lu resets proven",
+	fprintf(out,
+		", VM pool: %lu VMs made, %lu inputs on a VM set up for them, %lu resets proven",
 		fz.pool.stats.made, fz.pool.stats.hits, fz.pool.stats.checks);
 	fprintf(out, "\n");
 }
