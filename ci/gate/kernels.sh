@@ -26,6 +26,35 @@ shared_inputs() {
 		infra "fuzz_inputs.py failed"
 }
 
+# --run-extra's programs, into the shared initramfs as /gate/extra/NAME: a .c built with cc -static -O2.
+extra_programs() {
+	local f name dir=$work/shared/gate/extra
+	extra_names=""
+	[ ${#extras[@]} -gt 0 ] || return 0
+	mkdir -p "$dir" || infra "cannot make $dir"
+	for f in "${extras[@]}"; do
+		name=$(basename "$f" .c)
+		case $f in
+		*.c)
+			command -v cc >/dev/null || infra "cc is not installed: it builds --run-extra $f"
+			cc -static -O2 -o "$dir/$name" "$f" >"$work/extra.log" 2>&1 ||
+				infra "cc -static -O2 $f failed: $(tail -5 "$work/extra.log")"
+			;;
+		*)
+			is_static "$f" || infra "--run-extra $f is not a static executable"
+			cp "$f" "$dir/$name" && chmod 755 "$dir/$name" || infra "cannot copy $f"
+			;;
+		esac
+		extra_names="$extra_names $name"
+	done
+}
+
+# extra_report DIR: the extra part's KTAP (the programs' output, exit status, result) as printed.
+extra_report() {
+	[ -n "$extra_names" ] || return 0
+	sed -n '/^# part [0-9]* extra$/,/^\(not \)\?ok [0-9]* extra /p' "$1/ktap.txt" | sed '1d; s/^ *//; s/^/  extra: /'
+}
+
 # unpack_deb DEB DIR: sets image and moddir from a linux-image package.
 unpack_deb() {
 	mkdir -p "$2" && dpkg-deb -x "$1" "$2" 2>"$2.err" || infra "dpkg-deb -x $1: $(cat "$2.err")"
@@ -81,6 +110,8 @@ make_initramfs() {
 MODULES="$module_order"
 FUZZ_SECONDS=$fuzz_seconds
 SUITE_ARGS="$suite_args"
+EXTRA="${extra_names# }"
+EXTRA_ONLY=$extra_only
 EOF
 	(cd "$d" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$3" ||
 		infra "cannot pack the initramfs"
@@ -188,6 +219,7 @@ run_kernel() {
 	python3 "$here/gate/ktap.py" junit "$d/ktap.txt" "$d/junit.xml" --name "msrexit-gate $name ${release:-}" \
 		${why:+--error "$why"}
 	python3 "$here/gate/ktap.py" summary "$d/ktap.txt"
+	extra_report "$d"
 	echo "$v" >"$d/verdict"
 	case $v in
 	0) say "$name: PASS" ;;
