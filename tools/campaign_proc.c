@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,9 +23,16 @@ static void redirect(int target, const char *path, int flags)
 	}
 }
 
-/* In the child: its own group (the terminal's Ctrl-C reaches the campaign only), default signals. */
-static void child_setup(const struct spawn *s)
+/*
+ * In the child: its own group (the terminal's Ctrl-C reaches the campaign only), default signals.
+ * A campaign killed outright (SIGKILL, the OOM killer, a CI job's timeout) must not leave its
+ * fuzzers running: they would hold the sync dir and refuse the campaign that resumes it.
+ */
+static void child_setup(const struct spawn *s, pid_t campaign)
 {
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != campaign)
+		_exit(127);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
@@ -40,12 +48,12 @@ static void child_setup(const struct spawn *s)
 
 pid_t spawn_process(const struct spawn *s)
 {
-	pid_t pid = fork();
+	pid_t campaign = getpid(), pid = fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		child_setup(s);
+		child_setup(s, campaign);
 		execvp(s->argv[0], s->argv);
 		fprintf(stderr, "msrexit campaign: cannot run %s: %s\n", s->argv[0],
 			strerror(errno));
