@@ -323,6 +323,42 @@ static void test_lists_agree(void)
 	CHECK(n > 600, "%u listed values", n);
 }
 
+/*
+ * HWCR's TscFreqSel (bit 24) is taken from 6.7 on; 6.1 takes McStatusWrEn
+ * alone (a guest write of 0x1000148 exits INVAL on Debian 6.1.192).
+ */
+static void set_kernel(unsigned major, unsigned minor)
+{
+	F.kver_major = major;
+	F.kver_minor = minor;
+}
+
+static void test_hwcr_by_kernel(void)
+{
+	uint64_t set = HWCR_MCSTATUSWREN, out = 1;
+	struct rule_ctx g;
+
+	facts_lists();
+	set_kernel(6, 12);
+	g = ctx(false);
+	RULE("HWCR", false, 0x1000148, WRITE_OK);
+	CHECK(!strcmp(predict_write("HWCR", 0x1000148), "ok"), "6.12: %s",
+	      predict_write("HWCR", 0x1000148));
+	CHECK(msr_rule_stored(row("HWCR"), &g, &set, 0x148, &out) && out == 0, "6.12 clears");
+	set_kernel(6, 1);
+	g = ctx(false);
+	RULE("HWCR", false, 0x1000148, WRITE_INVAL);
+	RULE("HWCR", false, 1ull << 24, WRITE_INVAL);
+	RULE("HWCR", false, HWCR_MCSTATUSWREN | 0x148, WRITE_OK);
+	RULE("HWCR", false, 0x148, WRITE_OK);
+	CHECK(!strcmp(predict_write("HWCR", 0x1000148), "INVAL"), "6.1: %s",
+	      predict_write("HWCR", 0x1000148));
+	CHECK(!msr_rule_stored(row("HWCR"), &g, &set, 0x148, &out), "6.1: a clear, not known");
+	set = 0;
+	CHECK(msr_rule_stored(row("HWCR"), &g, &set, 0x148, &out) && out == 0, "6.1: 0 stays");
+	facts_lists();
+}
+
 /* The oracle follows what rows share, and what other MSRs change (oracle_state.c). */
 static void test_model(void)
 {
@@ -383,6 +419,7 @@ int main(void)
 	test_vendor_rules();
 	test_stored();
 	test_lists_agree();
+	test_hwcr_by_kernel();
 	test_model();
 	return unit_summary("msr_rules");
 }
