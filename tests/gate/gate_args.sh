@@ -13,6 +13,10 @@ echo "$out" | grep -q "\-\-kernel PATH (or --deb FILE.deb) is required" || fail 
 expect 2 "$gate" --bogus
 expect 2 "$gate" --kernel "$tmp/no-such-bzImage"
 echo "$out" | grep -q "no kernel image at" || fail "missing kernel: $out"
+: >"$tmp/empty" # a download cut short: refused before the static build and the boot
+expect 2 "$gate" --kernel "$tmp/empty"
+echo "$out" | grep -q "the kernel image '$tmp/empty' is empty" || fail "empty kernel: $out"
+expect 2 "$gate" --deb "$tmp/empty"
 echo pass >"$tmp/k"
 expect 2 "$gate" --kernel "$tmp/k" --modules "$tmp/no-such-dir"
 expect 2 "$gate" --deb "$tmp/no-such.deb"
@@ -22,6 +26,7 @@ expect 2 "$gate" --kernel "$tmp/k" --timeout 0
 expect 2 "$gate" --kernel "$tmp/k" --accel hvf
 expect 2 "$gate" --kernel "$tmp/k" --base-modules "$tmp"
 expect 2 "$gate" --kernel "$tmp/k" --base "$tmp/no-such-base"
+expect 2 "$gate" --kernel "$tmp/k" --base "$tmp/empty"
 expect 2 "$gate" --kernel "$tmp/k" --known "$tmp/no-such-list"
 expect 2 "$gate" --kernel "$tmp/k" --timeout
 expect 0 "$gate" --help
