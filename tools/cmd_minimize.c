@@ -1,8 +1,11 @@
 /* cmd_minimize.c - `msrexit minimize`: shrink a failing program while it keeps its signature, write it as commented text. */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -160,20 +163,47 @@ static void step_comment(FILE *out, const struct program *p, int i, const struct
 				r->v.m[k].expected, r->v.m[k].observed);
 }
 
+/* Said before a minimization that can take minutes, not after it. */
+static int check_out_path(const char *path)
+{
+	char dir[4096];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "msrexit minimize: -o %s is a directory\n", path);
+		return EXIT_BAD_INPUT;
+	}
+	if (access(dirname(dir), W_OK)) {
+		fprintf(stderr, "msrexit minimize: -o %s: cannot write in %s: %s\n", path, dir,
+			strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+/* Written beside OUT and renamed over it: an interrupted or failed write leaves no half file. */
 static int write_program(const char *path, const struct input *in, const struct program *p,
 			 const struct judge *j)
 {
 	static char text[65536];
+	char tmp[4200];
 	struct utsname u;
+	struct stat st;
 	FILE *out;
 	char *line;
 	int first;
 
 	if (program_format(p, text, sizeof(text)) < 0)
 		return EXIT_BAD_INPUT;
-	out = fopen(path, "w");
+	/* a device (/dev/stdout) is written in place: never renamed over */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		snprintf(tmp, sizeof(tmp), "%s", path);
+	else
+		snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	out = fopen(tmp, "w");
 	if (!out) {
-		perror(path);
+		perror(tmp);
 		return EXIT_BAD_INPUT;
 	}
 	uname(&u);
@@ -201,8 +231,10 @@ static int write_program(const char *path, const struct input *in, const struct 
 			fprintf(out, "%s\n", line);
 		}
 	}
-	if (fclose(out)) {
+	if (fclose(out) || (strcmp(tmp, path) && rename(tmp, path))) {
 		perror(path);
+		if (strcmp(tmp, path))
+			unlink(tmp);
 		return EXIT_BAD_INPUT;
 	}
 	return EXIT_OK;
@@ -285,7 +317,7 @@ int cmd_minimize(int argc, char **argv)
 	first = parse_opts(argc, argv, &o);
 	if (first < 0)
 		return EXIT_BAD_INPUT;
-	if (input_load("minimize", argv[first], o.kind, &in))
+	if (input_load("minimize", argv[first], o.kind, &in) || check_out_path(o.out))
 		return EXIT_BAD_INPUT;
 	return minimize_input(&in, &o);
 }

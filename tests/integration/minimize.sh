@@ -63,6 +63,14 @@ echo "$out" | grep -qF "minimize: dropped steps:" || fail "no progress lines: $o
 grep -q "^setup mask=UNKNOWN$" "$tmp/inject-min.msr" || fail "setup: $(cat "$tmp/inject-min.msr")"
 grep -q "^rdmsr UNKNOWN_12345678  *# op 0: .*differs: rax: expected 0x0, got 0x1$" "$tmp/inject-min.msr" ||
 	fail "reply data and RAX simplified to their defaults: $(cat "$tmp/inject-min.msr")"
+# an -o that cannot be written is refused before minimizing (which can take minutes), not after
+MSREXIT_INJECT=reply-data expect 2 "$bin" minimize "$tmp/inject.msr" -o "$tmp/no-such-dir/m.msr"
+echo "$out" | grep -qF -- "-o $tmp/no-such-dir/m.msr: cannot write in $tmp/no-such-dir" ||
+	fail "missing -o directory: $out"
+! echo "$out" | grep -q "^signature:" || fail "minimized before checking -o: $out"
+MSREXIT_INJECT=reply-data expect 2 "$bin" minimize "$tmp/inject.msr" -o "$tmp"
+echo "$out" | grep -qF -- "-o $tmp is a directory" || fail "-o a directory: $out"
+[ -z "$(ls "$tmp" | grep '\.tmp')" ] || fail "a temporary file was left: $(ls "$tmp")"
 # the result replays: with the fault it fails with the same signature, without it it is fine
 MSREXIT_INJECT=reply-data expect 1 "$bin" repro "$tmp/inject-min.msr"
 echo "$out" | grep -qF "signature: $sig" || fail "replay: $out"
