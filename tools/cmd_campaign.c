@@ -177,7 +177,12 @@ static int open_workdir(struct campaign *c)
 	}
 	snprintf(lock, sizeof(lock), "%s/campaign.lock", c->dir);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+	if (fd < 0) {
+		fprintf(stderr, "msrexit campaign: %s is no workdir: cannot make %s: %s\n",
+			c->o.workdir, lock, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		fprintf(stderr, "msrexit campaign: another campaign runs on %s\n", c->dir);
 		return -1;
 	}

@@ -34,6 +34,12 @@ grep -q "^findings:    0 signatures" "$tmp/w/report.txt" || fail "report: $(cat 
 grep -q "<svg" "$tmp/w/report.html" || fail "no plot in report.html"
 [ ! -e "$tmp/w/campaign.running" ] || fail "the running marker stayed after a clean end"
 
+# a workdir that is a file is no workdir, not one another campaign holds
+touch "$tmp/file"
+expect 2 "$bin" campaign --time 0 --workdir "$tmp/file"
+echo "$out" | grep -qF "$tmp/file is no workdir: cannot make $tmp/file/campaign.lock: Not a directory" ||
+	fail "workdir a file: $out"
+
 # two campaigns on one workdir would mix their counters: the second is refused
 exec 9>"$tmp/w/campaign.lock"
 flock 9
