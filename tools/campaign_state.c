@@ -39,7 +39,7 @@ int state_load(struct campaign *c)
 			if (c->engine != ENGINE_NONE && e != ENGINE_NONE && e != c->engine) {
 				fprintf(
 				    stderr,
-				    "msrexit campaign: %s holds a %s campaign; give --engine %s "
+				    "msrexit campaign: %s holds a campaign of engine %s; give --engine %s "
 				    "or another --workdir\n",
 				    c->dir, word, word);
 				fclose(f);
