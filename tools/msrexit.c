@@ -71,7 +71,8 @@ static int dispatch(int argc, char **argv)
 	if (!exec_inject_env_valid()) {
 		fprintf(stderr,
 			"msrexit: MSREXIT_INJECT='%s' names no fault (reply-data, "
-			"reply-error, hang, kmsg, skip)\n",
+			"reply-error, hang, kmsg, skip, filter-after-gp, set-while-held, "
+			"scribble-after-mask)\n",
 			getenv("MSREXIT_INJECT"));
 		return EXIT_BAD_INPUT;
 	}

@@ -17,6 +17,7 @@
 #include "execute_guest.h"
 #include "execute_host.h"
 #include "filter.h"
+#include "inject_deep.h"
 
 static __thread struct kvm_run *watched_run;
 static __thread volatile sig_atomic_t watchdog_fired;
@@ -235,6 +236,12 @@ static int inject_named(const char *e)
 		return INJECT_KMSG;
 	if (!strcmp(e, "skip"))
 		return INJECT_SKIP;
+	if (!strcmp(e, "filter-after-gp"))
+		return INJECT_FILTER_AFTER_GP;
+	if (!strcmp(e, "set-while-held"))
+		return INJECT_SET_WHILE_HELD;
+	if (!strcmp(e, "scribble-after-mask"))
+		return INJECT_SCRIBBLE_AFTER_MASK;
 	return -1;
 }
 
@@ -268,10 +275,32 @@ static void inject_kmsg(void)
 	}
 }
 
+static int run_steps(struct vm *vm, const struct program *p, const struct exec_opts *o,
+		     struct trace *t)
+{
+	int n = 0;
+
+	while (n < p->nsteps) {
+		if (step_is_guest(p->steps[n].kind)) {
+			int end = segment_end(p, n);
+
+			if (finish_held(vm, p, o, t) || run_segment(vm, p, n, end, o, t))
+				return -1;
+			n = end;
+		} else {
+			if (exec_host_step(vm, p, n, t))
+				return -1;
+			inject_deep_host_step(vm, p, n, t);
+			n++;
+		}
+	}
+	return finish_held(vm, p, o, t);
+}
+
 int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts, struct trace *t)
 {
 	struct exec_opts o = *opts;
-	int n = 0;
+	int r;
 
 	trace_init(t);
 	if (!o.max_exits)
@@ -301,22 +330,12 @@ int execute(struct vm *vm, const struct program *p, const struct exec_opts *opts
 	}
 	if (o.inject == INJECT_KMSG)
 		inject_kmsg();
+	inject_deep_begin(o.inject);
 	if (o.setup_done)
 		t->setup_filter_err = SETUP_BY_CALLER;
 	else if (setup(vm, p, t))
 		return -1;
-	while (n < p->nsteps) {
-		if (step_is_guest(p->steps[n].kind)) {
-			int end = segment_end(p, n);
-
-			if (finish_held(vm, p, &o, t) || run_segment(vm, p, n, end, &o, t))
-				return -1;
-			n = end;
-		} else {
-			if (exec_host_step(vm, p, n, t))
-				return -1;
-			n++;
-		}
-	}
-	return finish_held(vm, p, &o, t);
+	r = run_steps(vm, p, &o, t);
+	inject_deep_end(p, t);
+	return r;
 }

@@ -14,6 +14,10 @@ enum exec_inject {
 	INJECT_HANG, /* the guest spins after a successful access: the watchdog must fire */
 	INJECT_KMSG, /* a WARNING line in the kernel log: the health check must see it */
 	INJECT_SKIP, /* completed exits resume one byte late, as if KVM skipped 3 bytes */
+	/* deep kinds (inject_deep.c): they fire on no seed, only on a combination of steps */
+	INJECT_FILTER_AFTER_GP, /* a FILTER WRMSR exit answered 0 right after a #GP: #GP */
+	INJECT_SET_WHILE_HELD, /* an MSR host-set while an exit is held reads back wrong */
+	INJECT_SCRIBBLE_AFTER_MASK, /* a scribbled UNKNOWN RDMSR reply after a mask change */
 };
 
 /* trace.setup_filter_err when the caller did the set-up (exec_opts.setup_done) */
@@ -27,7 +31,10 @@ struct exec_opts {
 	bool no_inject; /* ignore $MSREXIT_INJECT (the kernel facts probe) */
 };
 
-/* The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang, kmsg, skip), or INJECT_NONE. */
+/*
+ * The fault named by $MSREXIT_INJECT (reply-data, reply-error, hang, kmsg, skip,
+ * filter-after-gp, set-while-held, scribble-after-mask), or INJECT_NONE.
+ */
 enum exec_inject exec_inject_from_env(void);
 /* false if $MSREXIT_INJECT names no fault: the front ends refuse to run then */
 bool exec_inject_env_valid(void);

@@ -16,6 +16,7 @@
 #include "execute_guest.h"
 #include "execute_host.h"
 #include "guest_code.h"
+#include "inject_deep.h"
 
 /* Vectors for which the CPU pushes an error code. */
 #define VECTORS_WITH_ERROR_CODE                                                                    \
@@ -251,6 +252,7 @@ static enum batch_result on_msr_exit(struct vm *vm, struct vcpu *vc, const struc
 	settle(vm, vc, k, r, t);
 	record_exit(run, &vc->code.access[k], r->rip, &t->g[n]);
 	reply(run, &p->steps[n].g, o);
+	inject_deep_reply(run, p, n, t);
 	if (steer_past_swap(vm, vc, p, k, o, r)) {
 		exec_abort(t, n, "%s", kvm_last_error());
 		return RUN_ABORT;
