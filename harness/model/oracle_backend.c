@@ -217,7 +217,8 @@ static uint64_t canonical(uint64_t v, unsigned bits)
  * svm.c svm_set_msr keeps bits 31:0 in the VMCB and the upper half in
  * sysenter_e?p_hi only for an Intel guest (svm_get_msr puts it back), vmx.c
  * keeps all 64 bits in the VMCS. SYSENTER_CS: svm.c all 64 bits, vmx.c
- * vmcs_write32. kvm_pvm: either.
+ * vmcs_write32. kvm_pvm: either. On kvm_amd a guest read of SYSENTER_CS goes
+ * to the CPU (passed through): QEMU TCG's gave bits 31:0 on Debian 6.1 (gate fuzz).
  */
 unsigned backend_sysenter_stored(const struct kernel_facts *f, uint32_t index, uint64_t val,
 				 uint64_t *out)
@@ -227,8 +228,9 @@ unsigned backend_sysenter_stored(const struct kernel_facts *f, uint32_t index, u
 	uint64_t narrow = (uint32_t)val;
 
 	if (index == MSR_SYSENTER_CS) {
+		/* amd: a guest read is the CPU's, which may keep only the low half VMRUN loaded */
 		out[0] = amd ? wide : narrow;
-		out[1] = intel ? narrow : wide;
+		out[1] = intel || amd ? narrow : wide;
 	} else if (amd && backend_vendor_known(f)) {
 		out[0] = out[1] = backend_guest_intel(f) ? wide : narrow;
 	} else {

@@ -140,6 +140,10 @@ static void test_sysenter_stored(void)
 	CHECK_EQ(v[0], 0x81000000);
 	CHECK_EQ(backend_sysenter_stored(&F, MSR_SYSENTER_CS, 0x12345678, v), 1);
 	CHECK_EQ(v[0], 0x12345678);
+	/* the guest reads the CPU's copy: TCG's kept bits 31:0 of a host write on 6.1 */
+	CHECK_EQ(backend_sysenter_stored(&F, MSR_SYSENTER_CS, 0x23400003c0000082ull, v), 2);
+	CHECK_EQ(v[0], 0x23400003c0000082ull);
+	CHECK_EQ(v[1], 0xc0000082);
 	F.guest_vendor = VENDOR_INTEL;
 	CHECK_EQ(backend_sysenter_stored(&F, MSR_SYSENTER_ESP, 0xffffffff81000000ull, v), 1);
 	CHECK_EQ(v[0], 0xffffffff81000000ull);
