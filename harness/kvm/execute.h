@@ -15,7 +15,7 @@ enum exec_inject {
 	INJECT_KMSG, /* a WARNING line in the kernel log: the health check must see it */
 	INJECT_SKIP, /* completed exits resume one byte late, as if KVM skipped 3 bytes */
 	/* deep kinds (inject_deep.c): they fire on no seed, only on a combination of steps */
-	INJECT_FILTER_AFTER_GP, /* a FILTER WRMSR exit answered 0 right after a #GP: #GP */
+	INJECT_FILTER_AFTER_GP, /* a FILTER WRMSR exit answered 0 after a refused write: #GP */
 	INJECT_SET_WHILE_HELD, /* an MSR host-set while an exit is held reads back wrong */
 	INJECT_SCRIBBLE_AFTER_MASK, /* a scribbled UNKNOWN RDMSR reply after a mask change */
 };
