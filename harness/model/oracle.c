@@ -370,6 +370,8 @@ static void add_failure(struct oracle_state *st, const struct access *a, uint32_
 static void write_effect(struct oracle_state *st, const struct access *a,
 			 const struct kvm_outcome *out)
 {
+	struct rule_ctx c;
+
 	if (a->pos >= 0 && out->ok &&
 	    (out->forget || (out->cpu_store && (out->gp || !out->nstored)))) {
 		oracle_model_forget(st, a->vcpu, a->pos);
@@ -383,8 +385,6 @@ static void write_effect(struct oracle_state *st, const struct access *a,
 	}
 	if (out->cpu_store)
 		return;
-	struct rule_ctx c;
-
 	oracle_rule_ctx(st, a->vcpu, false, &c);
 	if (a->pos >= 0 && !out->ok && out->inval && !out->unknown &&
 	    msr_rule_refusal_stores(&msr_table[a->pos], &c, a->value)) {
