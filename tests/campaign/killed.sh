@@ -34,9 +34,15 @@ set +e
 "$bin" campaign --time 5 --workdir "$w" --fuzzer "$target" --minimize-time 5 >"$tmp/log2" 2>&1
 st=$?
 set -e
-[ $st -eq 1 ] || fail "the resumed campaign exited $st, want 1 (a suspect): $(tail -20 "$tmp/log2")"
-grep -q "was killed before it ended (the kernel survived it)" "$tmp/log2" || fail "$(cat "$tmp/log2")"
 ! grep -q "ended before the time was up" "$tmp/log2" || fail "a worker failed: $(cat "$tmp/log2")"
-grep -q "^suspects:    1 input" "$w/report.txt" || fail "$(cat "$w/report.txt")"
+if [ "$engine" = afl ]; then
+	[ $st -eq 1 ] || fail "the resumed campaign exited $st, want 1 (a suspect): $(tail -20 "$tmp/log2")"
+	grep -q "was killed before it ended (the kernel survived it)" "$tmp/log2" || fail "$(cat "$tmp/log2")"
+	grep -q "^suspects:    1 input" "$w/report.txt" || fail "$(cat "$w/report.txt")"
+else
+	# libFuzzer -fork runs inputs in short-lived grandchildren: at the kill one may or may not be
+	# mid-input, so a suspect is possible, not certain (campaign_suspect covers the reporting)
+	[ $st -le 1 ] || fail "the resumed campaign exited $st: $(tail -20 "$tmp/log2")"
+fi
 grep -q "^duration: .* over 2 sessions" "$w/report.txt" || fail "$(cat "$w/report.txt")"
 echo "campaign killed: ok"
