@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 
 #include "emit_c.h"
+#include "execute.h"
 #include "facts_probe.h"
 #include "filter.h"
 #include "guest_code.h"
@@ -45,16 +46,6 @@ struct ec {
 
 /* ---- the plan: the batches execute.c makes of the program ---- */
 
-static int segment_end(const struct program *p, int start)
-{
-	int end = start + 1;
-
-	while (end < p->nsteps && step_is_guest(p->steps[end].kind) &&
-	       p->steps[end].vcpu == p->steps[start].vcpu && end - start < STUB_MAX_OPS)
-		end++;
-	return end;
-}
-
 static void plan_batches(struct ec *c)
 {
 	const struct program *p = c->p;
@@ -69,7 +60,7 @@ static void plan_batches(struct ec *c)
 		}
 		b = &c->batch[c->nbatches++];
 		b->start = n;
-		b->end = segment_end(p, n);
+		b->end = exec_batch_end(p, n);
 		b->vcpu = p->steps[n].vcpu;
 		last = &p->steps[b->end - 1];
 		b->hold_last = (last->g.reply_flags & REPLY_HOLD) && b->end < p->nsteps &&

@@ -212,7 +212,7 @@ static int setup(struct vm *vm, const struct program *p, struct trace *t)
 	return 0;
 }
 
-static int segment_end(const struct program *p, int start)
+int exec_batch_end(const struct program *p, int start)
 {
 	int end = start + 1;
 
@@ -282,7 +282,7 @@ static int run_steps(struct vm *vm, const struct program *p, const struct exec_o
 
 	while (n < p->nsteps) {
 		if (step_is_guest(p->steps[n].kind)) {
-			int end = segment_end(p, n);
+			int end = exec_batch_end(p, n);
 
 			if (finish_held(vm, p, o, t) || run_segment(vm, p, n, end, o, t))
 				return -1;

@@ -51,6 +51,9 @@ int __exec_watchdog_init(void);
  * batches, host steps, replies. Nothing here consults the oracle. Returns 0,
  * or -1 if the run stopped early (t->abort_step/abort_msg say why).
  */
+/* One past the last step of the batch starting at step start: guest steps of one vCPU, at most STUB_MAX_OPS. */
+int exec_batch_end(const struct program *p, int start);
+
 int execute(struct vm *vm, const struct program *p, const struct exec_opts *o, struct trace *t);
 
 #endif
