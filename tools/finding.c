@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "execute.h"
 #include "finding.h"
+#include "health.h"
 #include "known.h"
 #include "kvm.h"
 #include "signature.h"
@@ -179,10 +180,7 @@ unsigned kmsg_print_new(struct kmsg *k, FILE *out, const char *prefix)
 			continue; /* records were overwritten: go on with the next */
 		if (got <= 0)
 			break;
-		rec[got] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		msg[strcspn(msg, "\n")] = 0;
+		msg = kmsg_text(rec, (size_t)got);
 		fprintf(out, "%s%s\n", prefix, msg);
 		n++;
 	}

@@ -20,6 +20,17 @@ static unsigned long read_tainted(void)
 	return v;
 }
 
+char *kmsg_text(char *rec, size_t len)
+{
+	char *msg;
+
+	rec[len] = 0;
+	msg = strchr(rec, ';');
+	msg = msg ? msg + 1 : rec;
+	msg[strcspn(msg, "\n")] = 0;
+	return msg;
+}
+
 bool health_line_is_bad(const char *line)
 {
 	static const char *const bad[] = {
@@ -74,10 +85,7 @@ static bool scan_log(struct health *h, char *report, size_t size)
 		}
 		if (n <= 0)
 			break;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		msg[strcspn(msg, "\n")] = 0;
+		msg = kmsg_text(rec, (size_t)n);
 		if (!found && health_line_is_bad(msg)) {
 			snprintf(report, size, "kernel log: %s", msg);
 			found = true;

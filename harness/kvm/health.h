@@ -19,5 +19,7 @@ bool health_final_check(struct health *h, char *report, size_t size);
 void health_end(struct health *h);
 /* Whether a kernel log line is a finding (pure; unit-tested). */
 bool health_line_is_bad(const char *line);
+/* The message of a /dev/kmsg record of len bytes in rec[len + 1]: after ';', up to the newline. */
+char *kmsg_text(char *rec, size_t len);
 
 #endif
